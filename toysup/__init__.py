@@ -1,0 +1,21 @@
+"""toysup: toy models of superposition in JAX.
+
+    >>> import toysup
+    >>> config = toysup.ToyConfig(n_features=5, n_hidden=2, feature_probability=0.05, steps=2000)
+    >>> result = toysup.train(config)          # doctest: +SKIP
+    >>> toysup.metrics.feature_dimensionality(result.W)   # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from . import metrics as metrics
+from .config import ToyConfig as ToyConfig
+from .config import geometric_importance as geometric_importance
+from .config import sparsity_sweep as sparsity_sweep
+from .data import generate_batch as generate_batch
+from .data import sample_features as sample_features
+from .io import load as load
+from .io import save as save
+from .models import ToyModel as ToyModel
+from .train import TrainResult as TrainResult
+from .train import train as train
