@@ -156,6 +156,13 @@ def _compiled(static: ToyConfig) -> tuple[Callable, Callable, Callable]:
     return init, run_chunk, evaluate
 
 
+def copy_keys(seed: int, n_copies: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(init, data, evaluation) keys of each copy, each of shape (copies,): ``fold_in(stream, copy)``."""
+    streams = jax.random.split(jax.random.key(seed), 3)
+    index = jnp.arange(n_copies)
+    return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, index) for stream in streams)
+
+
 def _block_means(losses: np.ndarray, log_every: int) -> np.ndarray:
     """Mean of each block of ``log_every`` rows; a last, shorter block is averaged over what it has."""
     blocks = [losses[i:i + log_every].mean(axis=0) for i in range(0, len(losses), log_every)]
@@ -175,13 +182,12 @@ def train(config: ToyConfig, *, progress: bool = True, on_chunk: Callable[[int, 
     """
     init, run_chunk, evaluate = _compiled(_static_part(config))
     n_copies = config.n_instances * config.restarts
-    init_key, data_key, eval_key = jax.random.split(jax.random.key(config.seed), 3)
-    data_keys = jax.random.split(data_key, n_copies)
-    eval_keys = jax.random.split(eval_key, n_copies)
-    # Copies are laid out restart-major: copy r * n_instances + i is restart r of instance i.
+    # Copies are laid out restart-major: copy r * n_instances + i is restart r of instance i. Each copy's
+    # keys depend only on the seed and its index, so restart 0 of a best-of-k run is the k=1 run.
+    init_keys, data_keys, eval_keys = copy_keys(config.seed, n_copies)
     probability = jnp.tile(jnp.asarray(config.feature_probability_array()), (config.restarts, 1))
     importance = jnp.tile(jnp.asarray(config.importance_array()), (config.restarts, 1))
-    state = init(jax.random.split(init_key, n_copies))
+    state = init(init_keys)
 
     chunk = min(config.chunk_steps, config.steps)
     history: list[np.ndarray] = []

@@ -1,0 +1,103 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from toysup import ToyConfig, geometric_importance, metrics, train
+
+
+def angles_between_neighbours(W):
+    """Sorted angular gaps (degrees) between the 2-D feature directions W (2, features)."""
+    angles = np.sort(np.degrees(np.arctan2(W[1], W[0])) % 360)
+    return np.diff(np.concatenate([angles, angles[:1] + 360]))
+
+
+def test_sparse_five_features_form_a_regular_pentagon(pentagon_run):
+    for W in pentagon_run.W:
+        norms = np.asarray(metrics.feature_norms(W))
+        assert np.all(norms > 0.9) and np.all(norms < 1.3)
+        assert norms.max() / norms.min() < 1.05
+        np.testing.assert_allclose(angles_between_neighbours(W), 72.0, atol=4.0)
+        np.testing.assert_allclose(metrics.feature_dimensionality(W), 0.4, atol=0.02)
+
+
+def test_dense_features_keep_the_two_most_important_orthogonal(dense_run):
+    for W in dense_run.W:
+        norms = np.asarray(metrics.feature_norms(W))
+        assert int(metrics.n_represented(W)) == 2
+        assert np.all(norms[:2] > 0.9) and np.all(norms[2:] < 0.1)
+        cosine = W[:, 0] @ W[:, 1] / (norms[0] * norms[1])
+        assert abs(cosine) < 0.05
+        assert not bool(metrics.in_superposition(W))
+
+
+def test_linear_model_learns_exactly_the_top_features_orthogonally():
+    config = ToyConfig(n_features=20, n_hidden=5, n_instances=2, model="linear", feature_probability=(1.0, 0.1),
+                       importance=geometric_importance(20, 0.7), steps=1500, learning_rate=1e-2)
+    result = train(config, progress=False)
+    for W in result.W:
+        norms = np.asarray(metrics.feature_norms(W))
+        np.testing.assert_allclose(norms[:5], 1.0, atol=0.05)
+        assert np.all(norms[5:] < 0.1)
+        gram = W[:, :5].T @ W[:, :5]
+        np.testing.assert_allclose(gram, np.eye(5), atol=0.06)
+
+
+SMALL = ToyConfig(n_features=6, n_hidden=2, n_instances=3, feature_probability=(1.0, 0.3, 0.05), steps=300,
+                  chunk_steps=100, batch_size=256, learning_rate=1e-2)
+
+
+def test_same_seed_same_result_and_chunking_does_not_change_it():
+    first = train(SMALL, progress=False)
+    second = train(SMALL, progress=False)
+    one_chunk = train(SMALL.replace(chunk_steps=300), progress=False)
+    for name in first.params:
+        np.testing.assert_array_equal(first.params[name], second.params[name])
+        np.testing.assert_allclose(first.params[name], one_chunk.params[name], rtol=1e-5, atol=1e-6)
+    other_seed = train(SMALL.replace(seed=1), progress=False)
+    assert not np.allclose(first.params["W"], other_seed.params["W"])
+
+
+def test_best_of_k_keeps_the_lowest_loss_restart():
+    single = train(SMALL, progress=False)
+    best = train(SMALL.replace(restarts=4), progress=False)
+    assert best.W.shape == single.W.shape
+    # Restart 0 of a best-of-k run is the single run, so the kept loss can only be lower or equal.
+    assert np.all(best.final_loss <= single.final_loss + 1e-7)
+    assert np.any(best.final_loss < single.final_loss)
+
+
+def test_a_last_partial_chunk_and_loss_history():
+    config = SMALL.replace(steps=250)
+    result = train(config, progress=False)
+    assert result.steps_done == 250
+    assert result.loss_history.shape == (25, 3)
+    assert np.all(np.isfinite(result.loss_history))
+    # Training lowers the loss.
+    assert np.all(result.loss_history[-1] < result.loss_history[0])
+
+
+def test_interrupt_keeps_the_finished_chunks():
+    def interrupt(done, total):
+        if done >= 100:
+            raise KeyboardInterrupt
+
+    result = train(SMALL, progress=False, on_chunk=interrupt)
+    assert result.steps_done == 100
+    assert result.loss_history.shape == (10, 3)
+    assert np.all(np.isfinite(result.W)) and np.all(np.isfinite(result.final_loss))
+
+
+@pytest.mark.parametrize("changes", [
+    {"model": "relu_hidden"},
+    {"model": "abs", "n_hidden": 4},
+    {"optimizer": "adamw", "weight_decay": 1e-2, "schedule": "cosine", "warmup_steps": 50},
+    {"schedule": "linear", "correlated_sets": (2,), "anticorrelated_sets": (2,)},
+])
+def test_every_model_and_optimiser_setting_trains(changes):
+    config = dataclasses.replace(SMALL, **changes)
+    result = train(config, progress=False)
+    assert np.all(np.isfinite(result.final_loss))
+    assert np.all(result.loss_history[-1] < result.loss_history[0])
+    if config.model == "abs":
+        assert set(result.params) == {"W1", "W2", "b"} and result.params["W2"].shape == (3, 6, 4)
