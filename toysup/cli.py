@@ -1,4 +1,4 @@
-"""The ``toysup`` command line: ``train``, ``demo``, ``info``.
+"""The ``toysup`` command line: ``train``, ``demo``, ``sweep``, ``phase``, ``info``.
 
 Bad input exits with status 2 and one line naming the field and the allowed range, before any compute.
 """
@@ -169,6 +169,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_toml(path: str) -> dict:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ValueError(f"config: {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"config: {path} is not valid TOML ({error})") from None
+
+
+def sweep_spec_from_args(args: argparse.Namespace):
+    """The sweep from ``--config FILE.toml`` ([base] table, [axes] table, seeds, chunk_copies) and/or flags.
+
+    The base config comes from the TOML [base] table when given, else from the training flags; axes are the
+    TOML [axes] followed by each ``--axis``.
+    """
+    from .sweeps import Axis, SweepSpec, parse_axis
+
+    table = _read_toml(args.config) if args.config else {}
+    base = ToyConfig.from_dict(table["base"]) if "base" in table else config_from_args(args, ToyConfig())
+    axes = []
+    for name, values in table.get("axes", {}).items():
+        axes.append(parse_axis(f"{name}={values}") if isinstance(values, str) else Axis(name, tuple(values)))
+    axes.extend(parse_axis(text) for text in args.axis or ())
+    seeds = args.seeds if args.seeds is not None else table.get("seeds", 1)
+    chunk_copies = args.chunk_copies if args.chunk_copies is not None else table.get("chunk_copies", 4096)
+    return SweepSpec(base=base, axes=tuple(axes), seeds=seeds, chunk_copies=chunk_copies)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweeps import run_sweep
+
+    spec = sweep_spec_from_args(args)
+    start = time.perf_counter()
+    dataset = run_sweep(spec, args.out, progress=not args.quiet)
+    print(f"swept {' x '.join(f'{a.name} ({len(a.values)})' for a in spec.axes)} x {spec.seeds} seeds "
+          f"x {spec.base.restarts} restarts in {time.perf_counter() - start:.1f} s")
+    print(f"mean loss {float(dataset['loss'].mean()):.5g}; dataset: {Path(args.out) / 'sweep.nc'}")
+    return 0
+
+
+def cmd_phase(args: argparse.Namespace) -> int:
+    from . import plots
+    from .phase import phase_spec, run_phase
+
+    if args.seeds < 1:
+        raise ValueError(f"seeds: must be >= 1, got {args.seeds}")
+    spec = phase_spec(args.features, args.hidden, grid=args.grid, restarts=args.seeds, steps=args.steps,
+                      seed=args.seed, learning_rate=args.lr)
+    start = time.perf_counter()
+    result = run_phase(spec, args.out, progress=not args.quiet)
+    fig = plots.phase_diagram(result["feature_probability"], result["importance"], result["empirical"],
+                              result["theoretical"], result["labels"], result["agreement"])
+    fig.savefig(Path(args.out) / "phase.png", dpi=150)
+    print(f"n={args.features}, m={args.hidden}: {args.grid}x{args.grid} cells, best of {args.seeds}, "
+          f"{args.steps} steps, {time.perf_counter() - start:.1f} s")
+    print(f"agreement with theory: {result['agreement']:.1%} of cells")
+    print(f"wrote {Path(args.out) / 'phase.json'} and {Path(args.out) / 'phase.png'}")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import jax
 
@@ -197,6 +260,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="toysup-out", help="folder for demo.png and the saved run")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(handler=cmd_demo)
+
+    sweep = commands.add_parser("sweep", help="train every point of a grid of settings in one batched run")
+    _add_train_flags(sweep, ToyConfig())
+    sweep.add_argument("--axis", action="append", metavar="NAME=VALUES",
+                       help="e.g. feature_probability=logspace(-2,0,40), importance[1]=0.5,1,2, n_hidden=1,2")
+    sweep.add_argument("--config", default=None, help="TOML file with [base], [axes], seeds, chunk_copies")
+    sweep.add_argument("--seeds", type=int, default=None, help="independent seeds per grid point (default 1)")
+    sweep.add_argument("--chunk-copies", type=int, default=None, help="models trained at once (default 4096)")
+    sweep.add_argument("--out", required=True, help="folder for chunks and sweep.nc; re-run to resume")
+    sweep.add_argument("--quiet", action="store_true")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    phase = commands.add_parser("phase", help="empirical and theoretical phase diagram (n=2/m=1 or n=3/m=2)")
+    phase.add_argument("--features", type=int, default=2, help="2 or 3")
+    phase.add_argument("--hidden", type=int, default=1, help="1 (with 2 features) or 2 (with 3)")
+    phase.add_argument("--grid", type=int, default=16, help="cells per axis")
+    phase.add_argument("--seeds", type=int, default=4, help="fits per cell; the lowest loss is kept")
+    phase.add_argument("--steps", type=int, default=2000)
+    phase.add_argument("--lr", type=float, default=1e-2)
+    phase.add_argument("--seed", type=int, default=0)
+    phase.add_argument("--out", default="toysup-out/phase", help="folder for phase.json, phase.png, the sweep")
+    phase.add_argument("--quiet", action="store_true")
+    phase.set_defaults(handler=cmd_phase)
 
     info = commands.add_parser("info", help="versions and the devices JAX sees")
     info.set_defaults(handler=cmd_info)

@@ -102,3 +102,47 @@ def loss_curves(loss_history: np.ndarray, log_every: int = 1, labels: Sequence[s
         ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
+
+
+PHASE_COLORS = ("#bdbdbd", "#2b83ba", "#d7191c", "#fdae61")  # label 0, 1, 2, 3; −1 is white
+
+
+def phase_diagram(feature_probability: np.ndarray, importance: np.ndarray, empirical: np.ndarray,
+                  theoretical: np.ndarray, labels: Sequence[str], agreement: float | None = None) -> Figure:
+    """Empirical beside theoretical phase diagram: regions coloured and labelled, both axes log-scaled.
+
+    Args:
+      feature_probability: (columns,) the x axis, 1 − S.
+      importance: (rows,) the y axis, the extra feature's relative importance.
+      empirical, theoretical: int label grids (rows, columns); −1 marks an unclassified cell.
+      labels: the name of each label.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    colors = ["white", *PHASE_COLORS[:len(labels)]]
+    cmap = ListedColormap(colors)
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.2), sharey=True)
+    for ax, grid, title in ((axes[0], empirical, "empirical"), (axes[1], theoretical, "theory")):
+        ax.pcolormesh(_edges(feature_probability), _edges(importance), np.asarray(grid) + 1, cmap=cmap,
+                      vmin=-0.5, vmax=len(labels) + 0.5, shading="flat")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("feature probability 1 − S")
+        ax.set_title(title)
+    axes[0].set_ylabel("relative importance of the extra feature")
+    handles = [Patch(color=PHASE_COLORS[i], label=name) for i, name in enumerate(labels)]
+    fig.legend(handles=handles, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    if agreement is not None:
+        fig.suptitle(f"agreement {agreement:.0%} of cells", fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges for log-spaced centres (geometric midpoints, extended at both ends)."""
+    logs = np.log10(np.asarray(centres, dtype=float))
+    if len(logs) == 1:
+        return 10 ** np.array([logs[0] - 0.5, logs[0] + 0.5])
+    middle = (logs[1:] + logs[:-1]) / 2
+    return 10 ** np.concatenate([[2 * logs[0] - middle[0]], middle, [2 * logs[-1] - middle[-1]]])

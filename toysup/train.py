@@ -18,13 +18,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm.auto import tqdm
 
 from .config import ToyConfig
 from .data import sample_features
 from .models import ToyModel, importance_weighted_loss, target_of
 
-EVAL_BATCHES = 8  # batches of batch_size averaged for the final loss that picks the best restart
+FINAL_FRACTION = 0.1  # the final loss averages the training loss over this last fraction of the steps
 
 
 class TrainState(NamedTuple):
@@ -43,7 +44,7 @@ class TrainResult:
       params: numpy arrays per instance: ``W`` (instances, hidden, features) and ``b`` (instances, features);
         for ``abs``: ``W1`` (instances, hidden, features), ``W2`` (instances, features, hidden), ``b``.
       loss_history: mean training loss per block of ``log_every`` steps, (blocks, instances), of the kept restart.
-      final_loss: loss per instance on fresh evaluation batches, (instances,).
+      final_loss: mean training loss over the last tenth of the steps, per instance, (instances,).
       steps_done: steps completed (fewer than ``config.steps`` when interrupted).
     """
 
@@ -112,8 +113,8 @@ def _instance_loss(config: ToyConfig) -> Callable:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(static: ToyConfig) -> tuple[Callable, Callable, Callable]:
-    """(init, run_chunk, evaluate), jitted once per static config."""
+def _compiled(static: ToyConfig) -> tuple[Callable, Callable]:
+    """(init, run_chunk), jitted once per static config."""
     model = _model(static)
     optimizer = make_optimizer(static)
     loss_fn = _instance_loss(static)
@@ -144,23 +145,16 @@ def _compiled(static: ToyConfig) -> tuple[Callable, Callable, Callable]:
 
         return jax.lax.scan(body, state, first_step + jnp.arange(chunk))
 
-    @jax.jit
-    def evaluate(params, eval_keys, feature_probability, importance):
-        def body(total, key_index):
-            keys = jax.vmap(jax.random.fold_in, in_axes=(0, None))(eval_keys, key_index)
-            return total + jax.vmap(loss_fn)(params, keys, feature_probability, importance), None
-
-        total, _ = jax.lax.scan(body, jnp.zeros(eval_keys.shape[0]), jnp.arange(EVAL_BATCHES))
-        return total / EVAL_BATCHES
-
-    return init, run_chunk, evaluate
+    return init, run_chunk
 
 
-def copy_keys(seed: int, n_copies: int) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """(init, data, evaluation) keys of each copy, each of shape (copies,): ``fold_in(stream, copy)``."""
-    streams = jax.random.split(jax.random.key(seed), 3)
-    index = jnp.arange(n_copies)
-    return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, index) for stream in streams)
+def copy_keys(seed: int, copy_ids: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(init, data) keys of each copy, each of shape (copies,): ``fold_in(stream, copy_id)``.
+
+    A copy's keys depend only on the seed and its id, never on how copies are grouped into runs or chunks.
+    """
+    streams = jax.random.split(jax.random.key(seed), 2)
+    return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, copy_ids) for stream in streams)
 
 
 def _block_means(losses: np.ndarray, log_every: int) -> np.ndarray:
@@ -169,24 +163,53 @@ def _block_means(losses: np.ndarray, log_every: int) -> np.ndarray:
     return np.stack(blocks) if blocks else np.zeros((0, losses.shape[1]), np.float32)
 
 
-def train(config: ToyConfig, *, progress: bool = True, on_chunk: Callable[[int, int], None] | None = None
-          ) -> TrainResult:
-    """Train ``config.n_instances × config.restarts`` toy models together and keep the best restart.
+def _shard_copies(arrays: Any, n_devices: int) -> Any:
+    """Place the leading (copy) axis of every leaf across this process's devices."""
+    mesh = Mesh(np.array(jax.local_devices()[:n_devices]), ("copies",))
+    return jax.device_put(arrays, NamedSharding(mesh, PartitionSpec("copies")))
 
-    Args:
-      config: the run.
-      progress: show a tqdm bar advancing per chunk.
-      on_chunk: called as ``on_chunk(steps_done, total_steps)`` after every chunk (the app's progress bar).
 
-    Ctrl-C between or during chunks stops the run cleanly and returns what the finished chunks reached.
+@dataclass(frozen=True)
+class CopiesResult:
+    """Every copy of a run, before restarts are reduced: params leaves (copies, …), loss_history
+    (blocks, copies), final_loss (copies,), steps_done."""
+
+    params: dict[str, np.ndarray]
+    loss_history: np.ndarray
+    final_loss: np.ndarray
+    steps_done: int
+
+
+def train_copies(
+    config: ToyConfig,
+    feature_probability: np.ndarray,
+    importance: np.ndarray,
+    copy_ids: np.ndarray,
+    *,
+    progress: bool = True,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> CopiesResult:
+    """Train one copy per row of ``feature_probability`` / ``importance`` (copies, features) in one compiled run.
+
+    Only the static part of ``config`` (sizes, model, optimiser, steps, batch) and its seed are used. The copy
+    axis is sharded over every local device; a count that does not divide evenly is padded and the padding
+    dropped. Ctrl-C stops after (or during) a chunk and returns what the finished chunks reached.
     """
-    init, run_chunk, evaluate = _compiled(_static_part(config))
-    n_copies = config.n_instances * config.restarts
-    # Copies are laid out restart-major: copy r * n_instances + i is restart r of instance i. Each copy's
-    # keys depend only on the seed and its index, so restart 0 of a best-of-k run is the k=1 run.
-    init_keys, data_keys, eval_keys = copy_keys(config.seed, n_copies)
-    probability = jnp.tile(jnp.asarray(config.feature_probability_array()), (config.restarts, 1))
-    importance = jnp.tile(jnp.asarray(config.importance_array()), (config.restarts, 1))
+    init, run_chunk = _compiled(_static_part(config))
+    n_copies = len(copy_ids)
+    n_devices = min(jax.local_device_count(), n_copies)
+    padded = -(-n_copies // n_devices) * n_devices
+
+    def pad(array: np.ndarray) -> np.ndarray:
+        return np.concatenate([array, np.repeat(array[-1:], padded - n_copies, axis=0)])
+
+    copy_ids = pad(np.asarray(copy_ids, np.uint32))
+    probability = jnp.asarray(pad(np.asarray(feature_probability, np.float32)))
+    importance = jnp.asarray(pad(np.asarray(importance, np.float32)))
+    init_keys, data_keys = copy_keys(config.seed, jnp.asarray(copy_ids))
+    if n_devices > 1:
+        init_keys, data_keys, probability, importance = _shard_copies(
+            (init_keys, data_keys, probability, importance), n_devices)
     state = init(init_keys)
 
     chunk = min(config.chunk_steps, config.steps)
@@ -199,7 +222,7 @@ def train(config: ToyConfig, *, progress: bool = True, on_chunk: Callable[[int, 
             losses = np.asarray(losses)  # waits for the chunk
             state = new_state
             done_now = min(chunk, config.steps - steps_done)
-            history.append(_block_means(losses[:done_now], config.log_every))
+            history.append(_block_means(losses[:done_now, :n_copies], config.log_every))
             steps_done += done_now
             bar.update(done_now)
             if on_chunk is not None:
@@ -209,16 +232,59 @@ def train(config: ToyConfig, *, progress: bool = True, on_chunk: Callable[[int, 
     finally:
         bar.close()
 
-    final_loss = np.asarray(evaluate(state.params, eval_keys, probability, importance))
-    by_restart = final_loss.reshape(config.restarts, config.n_instances)
-    best = np.argmin(by_restart, axis=0)
-    keep = best * config.n_instances + np.arange(config.n_instances)
-    params = {name: np.asarray(value)[keep] for name, value in state.params["params"].items()}
-    loss_history = (np.concatenate(history) if history else np.zeros((0, n_copies), np.float32))[:, keep]
+    params = {name: np.asarray(value)[:n_copies] for name, value in state.params["params"].items()}
+    loss_history = np.concatenate(history) if history else np.zeros((0, n_copies), np.float32)
+    final_loss = final_loss_of(loss_history)
+    return CopiesResult(params, loss_history.astype(np.float32), final_loss.astype(np.float32), steps_done)
+
+
+def final_loss_of(loss_history: np.ndarray) -> np.ndarray:
+    """The loss each copy ended at: the mean training loss over the last ``FINAL_FRACTION`` of the run.
+
+    Averaging over many steps' fresh batches (e.g. 10⁶ samples for the last 1,000 steps) resolves the
+    small loss differences between candidate solutions of very sparse features, which a few evaluation
+    batches cannot; NaN for a run that did no step.
+    """
+    if len(loss_history) == 0:
+        return np.full(loss_history.shape[1:], np.nan, np.float32)
+    tail = max(1, int(np.ceil(len(loss_history) * FINAL_FRACTION)))
+    return loss_history[-tail:].mean(axis=0)
+
+
+def best_restarts(final_loss: np.ndarray, restarts: int) -> np.ndarray:
+    """Copy index of the lowest-loss restart of each instance, for copies laid out restart-major
+    (copy r · n + i is restart r of instance i)."""
+    by_restart = final_loss.reshape(restarts, -1)
+    n_instances = by_restart.shape[1]
+    return np.argmin(by_restart, axis=0) * n_instances + np.arange(n_instances)
+
+
+def train(config: ToyConfig, *, progress: bool = True, on_chunk: Callable[[int, int], None] | None = None
+          ) -> TrainResult:
+    """Train ``config.n_instances × config.restarts`` toy models together and keep the best restart.
+
+    Copies are laid out restart-major, so restart 0 of a best-of-k run is exactly the k = 1 run.
+
+    Args:
+      config: the run.
+      progress: show a tqdm bar advancing per chunk.
+      on_chunk: called as ``on_chunk(steps_done, total_steps)`` after every chunk (the app's progress bar).
+
+    Ctrl-C between or during chunks stops the run cleanly and returns what the finished chunks reached.
+    """
+    copies = train_copies(
+        config,
+        np.tile(config.feature_probability_array(), (config.restarts, 1)),
+        np.tile(config.importance_array(), (config.restarts, 1)),
+        np.arange(config.n_instances * config.restarts),
+        progress=progress,
+        on_chunk=on_chunk,
+    )
+    keep = best_restarts(copies.final_loss, config.restarts)
     return TrainResult(
         config=config,
-        params=params,
-        loss_history=loss_history.astype(np.float32),
-        final_loss=by_restart[best, np.arange(config.n_instances)].astype(np.float32),
-        steps_done=steps_done,
+        params={name: value[keep] for name, value in copies.params.items()},
+        loss_history=copies.loss_history[:, keep],
+        final_loss=copies.final_loss[keep],
+        steps_done=copies.steps_done,
     )

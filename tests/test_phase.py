@@ -1,0 +1,50 @@
+import json
+
+import numpy as np
+import pytest
+
+from toysup import theory
+from toysup.cli import main
+from toysup.phase import classify_2, classify_3, phase_spec, run_phase
+
+
+def test_classification_rule_n2():
+    W = np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, -1.0]], [[0.9, 0.3]], [[0.2, -0.6]]])
+    np.testing.assert_array_equal(classify_2(W), [0, 1, 2, 0, 1])
+    # The theory's candidates are classified as themselves.
+    np.testing.assert_array_equal(classify_2(theory.candidate_weights_2()), [0, 1, 2])
+
+
+def test_classification_rule_n3():
+    np.testing.assert_array_equal(classify_3(theory.candidate_weights_3()), [0, 1, 2, 3])
+    mirror = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, 0.0]])  # features 1 and 3 antipodal: mirror of label 2
+    dropped_2 = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # an importance-1 feature dropped: label 1
+    lonely = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(classify_3(np.stack([mirror, dropped_2, lonely])), [2, 1, -1])
+
+
+@pytest.fixture(scope="module")
+def coarse_n2(tmp_path_factory):
+    out = tmp_path_factory.mktemp("phase2")
+    return out, run_phase(phase_spec(2, 1, grid=8, restarts=4, steps=400), out, progress=False)
+
+
+def test_empirical_n2_diagram_agrees_with_theory(coarse_n2):
+    out, result = coarse_n2
+    empirical = np.array(result["empirical"])
+    assert set(np.unique(empirical)) == {0, 1, 2}
+    assert result["agreement"] >= 0.85
+    assert json.loads((out / "phase.json").read_text())["agreement"] == result["agreement"]
+    # Orientation: rows are importance (low to high), columns probability (sparse to dense).
+    assert empirical[-1, -1] == 1 and empirical[0, -1] == 0 and empirical[4, 0] == 2
+
+
+def test_cli_phase_writes_json_and_figure(tmp_path, capsys):
+    out = tmp_path / "phase"
+    assert main(["phase", "--features", "3", "--hidden", "2", "--grid", "4", "--seeds", "2", "--steps", "300",
+                 "--out", str(out), "--quiet"]) == 0
+    result = json.loads((out / "phase.json").read_text())
+    assert 0.0 <= result["agreement"] <= 1.0 and np.array(result["empirical"]).shape == (4, 4)
+    assert (out / "phase.png").stat().st_size > 10_000
+    assert main(["phase", "--features", "4", "--hidden", "2", "--out", str(tmp_path / "x")]) == 2
+    assert "features/hidden" in capsys.readouterr().err

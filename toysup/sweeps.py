@@ -1,0 +1,367 @@
+"""Sweeps: any config setting over a grid, every grid point × seed × restart an instance of one batched run.
+
+A sweep is a base :class:`ToyConfig` (one instance) and axes. An axis names a config field
+(``importance_decay``, ``n_hidden``, ``seed`` …) or one feature of a per-feature field
+(``importance[1]``, ``feature_probability[0]``), with values. Grid points that differ only in the
+array-valued fields (feature probability, importance, importance decay) share one compiled program; points that
+change a static setting (sizes, model, learning rate, steps, seed …) are trained in groups, one compile each.
+
+Work is split into chunks of at most ``chunk_copies`` copies. Each finished chunk is written to
+``DIR/chunks/`` at once, and running the same sweep into the same folder again skips finished chunks, so an
+interrupted sweep resumes. Under ``jax.distributed`` each process takes every ``process_count``-th chunk
+and process 0 assembles the result. The result is an ``xarray.Dataset`` saved as netCDF (``DIR/sweep.nc``):
+the axes and ``seed`` as coordinates; ``W``, ``b`` (or ``W1``, ``W2``, ``b``), ``loss``, ``loss_history``
+and the geometry metrics as variables; the sweep's settings as attributes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import jax
+import numpy as np
+import xarray as xr
+from tqdm.auto import tqdm
+
+from . import __version__, metrics
+from .config import ToyConfig
+from .train import _static_part, best_restarts, train_copies
+
+ARRAY_FIELDS = ("feature_probability", "importance", "importance_decay")
+PER_FEATURE_FIELDS = ("feature_probability", "importance")
+NOT_SWEEPABLE = ("n_instances", "restarts", "seed", "chunk_steps", "log_every")
+_AXIS_NAME = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?$")
+
+
+def logspace(start: float, stop: float, num: int) -> tuple[float, ...]:
+    """``num`` values from 10**start to 10**stop, evenly spaced in the exponent."""
+    return tuple(float(v) for v in np.logspace(start, stop, int(num)))
+
+
+def linspace(start: float, stop: float, num: int) -> tuple[float, ...]:
+    """``num`` evenly spaced values from start to stop."""
+    return tuple(float(v) for v in np.linspace(start, stop, int(num)))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One sweep axis: a config field, or one feature of a per-feature field (``importance[1]``), and values."""
+
+    name: str
+    values: tuple
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(v.item() if isinstance(v, np.generic) else v for v in self.values))
+        match = _AXIS_NAME.match(self.name)
+        fields = {f.name for f in dataclasses.fields(ToyConfig)}
+        if match is None or match.group(1) not in fields:
+            raise ValueError(f"axis {self.name!r}: must name a config field, one of {', '.join(sorted(fields))}")
+        if match.group(1) in NOT_SWEEPABLE:
+            raise ValueError(f"axis {self.name!r}: cannot be swept (use the sweep's seeds and restarts instead)")
+        if match.group(2) is not None and match.group(1) not in PER_FEATURE_FIELDS:
+            raise ValueError(f"axis {self.name!r}: only {', '.join(PER_FEATURE_FIELDS)} take a [feature] index")
+        if not self.values:
+            raise ValueError(f"axis {self.name!r}: needs at least one value")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"axis {self.name!r}: values must be distinct")
+
+    @property
+    def field(self) -> str:
+        return _AXIS_NAME.match(self.name).group(1)
+
+    @property
+    def feature(self) -> int | None:
+        index = _AXIS_NAME.match(self.name).group(2)
+        return None if index is None else int(index)
+
+    @property
+    def dim(self) -> str:
+        """The dataset dimension name: ``importance[1]`` becomes ``importance_1``."""
+        return self.name if self.feature is None else f"{self.field}_{self.feature}"
+
+
+def parse_axis(text: str) -> Axis:
+    """Parse ``name=v1,v2,…``, ``name=logspace(a,b,n)`` or ``name=linspace(a,b,n)``."""
+    name, sep, spec = text.partition("=")
+    name, spec = name.strip(), spec.strip().replace(" ", "")
+    if not sep or not name or not spec:
+        raise ValueError(f"axis {text!r}: expected NAME=VALUES, e.g. feature_probability=logspace(-2,0,8)")
+    function = re.fullmatch(r"(logspace|linspace)\(([^,]+),([^,]+),(\d+)\)", spec)
+    try:
+        if function:
+            kind, start, stop, num = function.groups()
+            if int(num) < 1:
+                raise ValueError
+            values = (logspace if kind == "logspace" else linspace)(float(start), float(stop), int(num))
+        else:
+            values = tuple(_number(item) for item in spec.split(",") if item)
+    except ValueError:
+        raise ValueError(f"axis {name!r}: values must be numbers, logspace(a,b,n) or linspace(a,b,n), "
+                         f"got {spec!r}") from None
+    return Axis(name, values)
+
+
+def _number(text: str) -> Any:
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[a-z_]+", text):  # a model or optimiser name
+        return text
+    return float(text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepSpec:
+    """A sweep.
+
+    Attributes:
+      base: the config every grid point starts from; must have ``n_instances=1``.
+      axes: the swept settings; the grid is their product (first axis slowest).
+      seeds: independent seeds per grid point (a ``seed`` dimension), >= 1.
+      chunk_copies: at most this many copies (instances × restarts) trained at once, >= 1.
+    """
+
+    base: ToyConfig
+    axes: tuple[Axis, ...]
+    seeds: int = 1
+    chunk_copies: int = 4096
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "axes", tuple(self.axes))
+        if self.base.n_instances != 1:
+            raise ValueError(f"base.n_instances: must be 1 in a sweep (the grid makes the instances), "
+                             f"got {self.base.n_instances}")
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+            raise ValueError(f"seeds: must be an integer >= 1, got {self.seeds!r}")
+        if isinstance(self.chunk_copies, bool) or not isinstance(self.chunk_copies, int) or self.chunk_copies < 1:
+            raise ValueError(f"chunk_copies: must be an integer >= 1, got {self.chunk_copies!r}")
+        if not self.axes:
+            raise ValueError("axes: a sweep needs at least one axis")
+        dims = [axis.dim for axis in self.axes]
+        if len(set(dims)) != len(dims):
+            raise ValueError(f"axes: each setting may be swept once, got {', '.join(dims)}")
+        self.point_configs()  # validates every grid point before any compute
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(axis.values) for axis in self.axes)
+
+    def point_configs(self) -> list[ToyConfig]:
+        """The config of every grid point, in C order over the axes."""
+        configs = []
+        for values in itertools.product(*(axis.values for axis in self.axes)):
+            config = self.base
+            for axis, value in zip(self.axes, values):
+                try:
+                    config = _with_axis_value(config, axis, value)
+                except ValueError as error:
+                    raise ValueError(f"axis {axis.name!r}: {error}") from None
+            configs.append(config)
+        return configs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": self.base.to_dict(), "axes": [[a.name, list(a.values)] for a in self.axes],
+                "seeds": self.seeds, "chunk_copies": self.chunk_copies}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "SweepSpec":
+        return cls(base=ToyConfig.from_dict(values["base"]), axes=tuple(Axis(n, tuple(v)) for n, v in values["axes"]),
+                   seeds=values["seeds"], chunk_copies=values["chunk_copies"])
+
+
+def _with_axis_value(config: ToyConfig, axis: Axis, value: Any) -> ToyConfig:
+    if axis.feature is None:
+        return config.replace(**{axis.field: value})
+    if axis.feature >= config.n_features:
+        raise ValueError(f"feature index must be in [0, {config.n_features - 1}], got {axis.feature}")
+    row = config.feature_probability_array() if axis.field == "feature_probability" else config._matrix("importance")
+    row = [float(v) for v in row[0]]
+    row[axis.feature] = float(value)
+    return config.replace(**{axis.field: (tuple(row),)})
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Instances ``instances`` (global ids) of one static group, trained together."""
+
+    index: int
+    static: ToyConfig
+    instances: np.ndarray
+
+
+def _plan(spec: SweepSpec) -> tuple[list[ToyConfig], list[_Chunk]]:
+    """Grid point configs and the chunks of instances (instance g = point · seeds + seed)."""
+    configs = spec.point_configs()
+    groups: dict[tuple, list[int]] = {}
+    for point, config in enumerate(configs):
+        key = (_static_part(config), config.seed)
+        groups.setdefault(key, []).extend(range(point * spec.seeds, (point + 1) * spec.seeds))
+    per_chunk = max(1, spec.chunk_copies // spec.base.restarts)
+    chunks = []
+    for (static, seed), instances in groups.items():
+        for start in range(0, len(instances), per_chunk):
+            chunks.append(_Chunk(len(chunks), static.replace(seed=seed),
+                                 np.asarray(instances[start:start + per_chunk])))
+    return configs, chunks
+
+
+def _chunk_path(directory: Path, chunk: _Chunk) -> Path:
+    return directory / "chunks" / f"chunk_{chunk.index:05d}.npz"
+
+
+def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, progress: bool,
+                 on_chunk: Callable | None) -> dict[str, np.ndarray] | None:
+    """Train one chunk; its arrays, or None when interrupted."""
+    restarts = spec.base.restarts
+    n_total = len(configs) * spec.seeds
+    points = chunk.instances // spec.seeds
+    probability = np.stack([configs[p].feature_probability_array()[0] for p in points])
+    importance = np.stack([configs[p].importance_array()[0] for p in points])
+    # Restart-major copies with global ids, so a copy's keys do not depend on the chunking.
+    copy_ids = (np.arange(restarts)[:, None] * n_total + chunk.instances[None, :]).ravel()
+    copies = train_copies(chunk.static, np.tile(probability, (restarts, 1)), np.tile(importance, (restarts, 1)),
+                          copy_ids, progress=progress, on_chunk=on_chunk)
+    if copies.steps_done < chunk.static.steps:
+        return None
+    keep = best_restarts(copies.final_loss, restarts)
+    arrays = {f"param_{name}": value[keep] for name, value in copies.params.items()}
+    return {"instances": chunk.instances, "loss": copies.final_loss[keep],
+            "loss_history": copies.loss_history[:, keep].T, **arrays}
+
+
+def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    temporary = path.with_name(path.stem + f".tmp{os.getpid()}.npz")
+    np.savez(temporary, **arrays)
+    temporary.replace(path)
+
+
+def _write_manifest(directory: Path, spec: SweepSpec) -> None:
+    manifest = directory / "sweep.json"
+    if manifest.exists():
+        try:
+            stored = json.loads(manifest.read_text())
+        except json.JSONDecodeError:
+            raise ValueError(f"out: {manifest} is corrupted; use an empty folder") from None
+        if stored != json.loads(json.dumps(spec.to_dict())):
+            raise ValueError(f"out: {directory} holds a different sweep; use another folder to start a new one")
+    else:
+        manifest.write_text(json.dumps(spec.to_dict(), indent=2))
+
+
+def run_sweep(spec: SweepSpec, directory: str | Path, *, progress: bool = True,
+              on_progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+    """Run (or resume) a sweep into ``directory`` and return its dataset (also saved as ``sweep.nc``).
+
+    Args:
+      spec: the sweep.
+      directory: where chunks and the result are written; re-running into it resumes.
+      progress: tqdm bars for chunks and for steps within a chunk.
+      on_progress: called as ``on_progress(chunks_done, chunks_total)`` after each chunk.
+
+    Raises:
+      KeyboardInterrupt: after Ctrl-C, once the chunks finished so far are safely written.
+    """
+    directory = Path(directory)
+    (directory / "chunks").mkdir(parents=True, exist_ok=True)
+    process, n_processes = jax.process_index(), jax.process_count()
+    if process == 0:
+        _write_manifest(directory, spec)
+    configs, chunks = _plan(spec)
+    mine = [chunk for chunk in chunks if chunk.index % n_processes == process]
+    done = sum(_chunk_path(directory, chunk).exists() for chunk in chunks)
+    bar = tqdm(total=len(chunks), initial=done, unit="chunk", desc="sweep", disable=not progress)
+    with bar:
+        for chunk in mine:
+            path = _chunk_path(directory, chunk)
+            if path.exists():
+                continue
+            arrays = _train_chunk(spec, configs, chunk, progress, None)
+            if arrays is None:
+                raise KeyboardInterrupt(f"sweep interrupted; finished chunks are in {directory}, re-run to resume")
+            _save_atomic(path, arrays)
+            done += 1
+            bar.update(1)
+            if on_progress is not None:
+                on_progress(done, len(chunks))
+    if n_processes > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices("toysup sweep chunks written")
+    dataset = assemble(spec, directory)
+    if process == 0:
+        dataset.to_netcdf(directory / "sweep.nc", engine="scipy")
+    return dataset
+
+
+def assemble(spec: SweepSpec, directory: str | Path) -> xr.Dataset:
+    """Gather the finished chunks of ``directory`` into the labelled dataset.
+
+    Variables of grid points with smaller sizes (a swept ``n_hidden``, ``n_features`` or ``steps``) are padded
+    with NaN to the largest.
+    """
+    directory = Path(directory)
+    configs, chunks = _plan(spec)
+    n_instances = len(configs) * spec.seeds
+    pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for chunk in chunks:
+        path = _chunk_path(directory, chunk)
+        if not path.exists():
+            raise ValueError(f"sweep in {directory} is unfinished: {path.name} is missing; run it again to resume")
+        with np.load(path, allow_pickle=False) as stored:
+            values = {name: stored[name] for name in stored.files}
+        instances = values.pop("instances")
+        W = values.get("param_W1", values.get("param_W"))
+        values.update({name: np.asarray(value, np.float32) for name, value in metrics.summary(W).items()})
+        for name, value in values.items():
+            pieces.setdefault(name, []).append((instances, value))
+
+    grid = spec.shape + (spec.seeds,)
+    dims = tuple(axis.dim for axis in spec.axes) + ("seed",)
+    coords = {axis.dim: np.asarray(axis.values) for axis in spec.axes}
+    coords["seed"] = np.arange(spec.seeds)
+    variables = {}
+    for name, parts in pieces.items():
+        shape = tuple(np.max([value.shape[1:] for _, value in parts], axis=0).astype(int))
+        full = np.full((n_instances, *shape), np.nan, np.float32)
+        for instances, value in parts:
+            full[(instances, *(slice(0, size) for size in value.shape[1:]))] = value
+        label = name.removeprefix("param_")
+        variables[label] = (dims + _extra_dims(label, len(shape)), full.reshape(grid + shape))
+    attrs = {"sweep": json.dumps(spec.to_dict()), "toysup_version": __version__, "jax_version": jax.__version__}
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def _extra_dims(label: str, ndim: int) -> tuple[str, ...]:
+    """Names of a per-instance variable's own dimensions."""
+    if label in ("W", "W1"):
+        return ("hidden", "feature")
+    if label == "W2":
+        return ("feature", "hidden")
+    if label == "loss_history":
+        return ("log_step",)
+    return ("feature",)[:ndim]
+
+
+def load_sweep(directory: str | Path) -> xr.Dataset:
+    """The dataset of a finished sweep (``DIR/sweep.nc``)."""
+    path = Path(directory) / "sweep.nc"
+    if not path.exists():
+        raise ValueError(f"not a finished toysup sweep: {path} is missing")
+    try:
+        with xr.open_dataset(path, engine="scipy") as dataset:
+            return dataset.load()
+    except (ValueError, OSError, TypeError) as error:
+        raise ValueError(f"corrupted sweep: {path} cannot be read ({error})") from None
+
+
+def sweep_spec(base: ToyConfig, axes: Sequence[Axis | str] | dict[str, Sequence], **options: Any) -> SweepSpec:
+    """Convenience: axes as ``Axis`` objects, ``"name=values"`` strings, or a ``{name: values}`` dict."""
+    if isinstance(axes, dict):
+        axes = [Axis(name, tuple(values)) for name, values in axes.items()]
+    return SweepSpec(base=base, axes=tuple(a if isinstance(a, Axis) else parse_axis(a) for a in axes), **options)
