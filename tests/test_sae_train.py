@@ -1,0 +1,64 @@
+"""Batched SAE training: reproducibility, resampling, tied weights, the recovery diagram and its plot."""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from toysup import sae
+from toysup.sae.plots import recovery_heatmaps
+from toysup.sae.recovery import recovery_diagram
+
+SMALL = dict(n_inputs=16, n_latents=64, batch_size=128, steps=200, learning_rate=3e-3, chunk_steps=100)
+
+
+def test_instances_are_independent_of_chunking_and_of_each_other():
+    data = sae.synthetic_activations(32, 16, mean_active=3.0)
+    config = sae.SAEConfig(arch="topk", k=(3, 4), n_instances=2, **SMALL)
+    one = sae.train_sae(config, data, progress=False)
+    again = sae.train_sae(config.replace(chunk_steps=50, log_every=10), data, progress=False)
+    np.testing.assert_allclose(one.params["W_dec"], again.params["W_dec"], atol=1e-5)
+    assert one.history["l0"].shape == (20, 2)
+    assert np.all(np.abs(one.history["l0"][-1] - [3, 4]) < 0.01)  # k per instance, one compiled program
+
+
+def test_resampling_replaces_dead_rows_towards_inputs_and_zeroes_their_adam_moments():
+    import jax
+    import jax.numpy as jnp
+
+    from toysup.sae.models import architecture
+    from toysup.sae.train import _resample, make_optimizer
+
+    config = sae.SAEConfig(arch="relu", resampling="inputs", **SMALL)
+    params = architecture(config).init(jax.random.key(0))
+    optimizer = make_optimizer(config)
+    opt_state = optimizer.init(params)
+    grads = jax.tree.map(jnp.ones_like, params)
+    _, opt_state = optimizer.update(grads, opt_state, params)  # non-zero moments everywhere
+    dead = jnp.arange(64) < 10
+    x = jax.random.normal(jax.random.key(1), (128, 16))
+    error = jnp.zeros(128).at[7].set(1.0)  # only sample 7 is badly reconstructed
+    new, new_state = _resample(config, params, opt_state, dead, x, error, jax.random.key(2))
+    direction = np.asarray(x[7] / jnp.linalg.norm(x[7]))
+    cosines = np.asarray(new["W_dec"][:10] @ direction) / np.linalg.norm(new["W_dec"][:10], axis=1)
+    np.testing.assert_allclose(cosines, 1.0, atol=1e-5)
+    np.testing.assert_array_equal(new["W_dec"][10:], params["W_dec"][10:])
+    np.testing.assert_array_equal(new["b_enc"][:10], 0.0)
+    mu = new_state[0].mu
+    assert np.all(np.asarray(mu["W_enc"][:10]) == 0) and np.all(np.asarray(mu["W_enc"][10:]) != 0)
+
+
+def test_tied_relu_and_gated_and_jumprelu_train_finitely():
+    data = sae.synthetic_activations(32, 16, mean_active=3.0)
+    for changes in (dict(arch="relu", tied=True), dict(arch="gated"), dict(arch="jumprelu"),
+                    dict(arch="batchtopk", k=2.5)):
+        result = sae.train_sae(sae.SAEConfig(**changes, **{**SMALL, "steps": 100}), data, progress=False)
+        assert np.all(np.isfinite(result.history["loss"])), changes
+        assert ("W_dec" in result.params) != changes.get("tied", False)
+
+
+def test_recovery_diagram_is_a_dataset_over_the_grid_and_plots():
+    diagram = recovery_diagram("topk", n_features=32, n_inputs=16, mean_active=[2.0, 4.0], ratios=[1.0, 2.0],
+                               penalties=[2, 4], seeds=1, steps=100, batch_size=128, learning_rate=3e-3)
+    assert dict(diagram.sizes) == {"mean_active": 2, "ratio": 2, "penalty": 2, "seed": 1}
+    assert np.all((diagram.mcc.values > 0) & (diagram.mcc.values <= 1))
+    np.testing.assert_allclose(diagram.l0.isel(ratio=1, mean_active=1).values.ravel(), [2, 4], atol=0.05)
+    assert isinstance(recovery_heatmaps([diagram, diagram]), Figure)

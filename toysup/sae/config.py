@@ -1,0 +1,193 @@
+"""The configuration of a batch of sparse autoencoders trained together.
+
+:class:`SAEConfig` is frozen and keyword-only and validated on construction: a bad value raises ``ValueError``
+naming the field and the allowed range before any compute. The sparsity penalties (``l1_coefficient``, ``k``,
+``l0_coefficient``) may be one value or one per instance, so a grid of penalties trains as one compiled
+program; everything else is shared by the instances.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated")
+RESAMPLING = ("none", "random", "inputs")
+SCHEDULES = ("constant", "linear", "cosine")
+PER_INSTANCE = ("l1_coefficient", "k", "l0_coefficient")  # fields that may hold one value per instance
+
+
+def _as_tuple(value: Any) -> Any:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(_as_tuple(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class SAEConfig:
+    """Every setting of a batch of SAEs; instance i trains on instance i of its activations.
+
+    Attributes:
+      arch: ``relu`` (ReLU + decoder-norm-weighted L1, Bricken et al. 2023 / Anthropic's April 2024 update),
+        ``topk`` (Gao et al. 2024, with AuxK), ``batchtopk`` (Bussmann et al. 2024), ``jumprelu``
+        (Rajamanoharan et al. 2024b) or ``gated`` (Rajamanoharan et al. 2024a).
+      n_inputs: input dimension d (the toy model's hidden size, or the synthetic dimension), >= 1.
+      n_latents: dictionary size, >= 1.
+      n_instances: SAEs trained together on the instance axis, >= 1.
+      l1_coefficient: λ of the L1 penalty of ``relu`` and ``gated``, >= 0; one value or one per instance.
+      penalty_warmup_steps: the L1 (``relu``, ``gated``) or L0 (``jumprelu``) coefficient rises linearly from 0
+        to its value over these steps (0: no warm-up), in [0, steps].
+      k: active latents per sample: an integer in [1, n_latents] for ``topk``; for ``batchtopk`` the mean over
+        the batch, a real in (0, n_latents] (k·B activations are kept per batch of B, rounded, at least 1),
+        so data with many zero samples can have k < 1. One value or one per instance.
+      aux_k: latents in the AuxK reconstruction of the residual from dead latents, in [1, n_latents];
+        None means min(n_inputs // 2, n_latents) rounded up to >= 1 (Gao et al. use d / 2).
+      aux_coefficient: α of the AuxK loss (``topk`` / ``batchtopk``), >= 0; 0 turns it off. Gao et al.: 1/32.
+      dead_window: a latent that has not fired for this many steps is dead, >= 1.
+      resampling: dead-latent resampling of the penalty-based SAEs (``relu``, ``gated``, ``jumprelu``): ``none``, ``random`` (a random direction) or
+        ``inputs`` (towards a poorly reconstructed input of the batch, Bricken et al. 2023). It happens every
+        ``dead_window`` steps during the first half of training.
+      l0_coefficient: λ of ``jumprelu``'s L0 penalty, >= 0; one value or one per instance.
+      jumprelu_bandwidth: ε of the rectangle kernel of the straight-through threshold gradient, > 0.
+      jumprelu_initial_threshold: the threshold θ at initialisation, > 0.
+      tied: ``relu`` only: decode with the encoder's weights (W_dec = W_encᵀ).
+      learning_rate: Adam's peak learning rate, > 0.
+      schedule: ``constant``, ``linear`` (to 0) or ``cosine`` (to 0) after the warm-up.
+      warmup_steps: linear learning-rate warm-up, in [0, steps).
+      steps: optimisation steps, >= 1.
+      batch_size: samples per step and instance, >= 1.
+      seed: seed of every random draw, in [0, 2**31 − 1].
+      chunk_steps: steps per compiled chunk (progress and Ctrl-C between chunks), >= 1.
+      log_every: the history keeps means over blocks of this many steps; divides chunk_steps.
+    """
+
+    arch: str = "topk"
+    n_inputs: int = 2
+    n_latents: int = 8
+    n_instances: int = 1
+    l1_coefficient: float | tuple = 0.1
+    penalty_warmup_steps: int = 0
+    k: int | tuple = 4
+    aux_k: int | None = None
+    aux_coefficient: float = 1 / 32
+    dead_window: int = 200
+    resampling: str = "none"
+    l0_coefficient: float | tuple = 0.01
+    jumprelu_bandwidth: float = 0.05
+    jumprelu_initial_threshold: float = 0.05
+    tied: bool = False
+    learning_rate: float = 1e-3
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    steps: int = 2000
+    batch_size: int = 1024
+    seed: int = 0
+    chunk_steps: int = 500
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        for name in PER_INSTANCE:
+            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
+        self._validate()
+
+    def _validate(self) -> None:
+        def integer(name: str, value: Any, low: int, high: int | None = None) -> None:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name}: must be an integer, got {value!r}")
+            if value < low or (high is not None and value > high):
+                raise ValueError(f"{name}: must be {f'in [{low}, {high}]' if high is not None else f'>= {low}'}"
+                                 f", got {value}")
+
+        def real(name: str, value: Any, low: float, low_open: bool) -> None:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: must be a number, got {value!r}") from None
+            if isinstance(value, bool) or not math.isfinite(number) or number < low or (low_open and number == low):
+                raise ValueError(f"{name}: must be {'>' if low_open else '>='} {low} and finite, got {value!r}")
+
+        for name, allowed in (("arch", ARCHITECTURES), ("resampling", RESAMPLING), ("schedule", SCHEDULES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        integer("n_inputs", self.n_inputs, 1)
+        integer("n_latents", self.n_latents, 1)
+        integer("n_instances", self.n_instances, 1)
+        integer("steps", self.steps, 1)
+        integer("batch_size", self.batch_size, 1)
+        integer("seed", self.seed, 0, 2**31 - 1)
+        integer("chunk_steps", self.chunk_steps, 1)
+        integer("log_every", self.log_every, 1)
+        integer("dead_window", self.dead_window, 1)
+        integer("penalty_warmup_steps", self.penalty_warmup_steps, 0, self.steps)
+        integer("warmup_steps", self.warmup_steps, 0, self.steps - 1)
+        if self.chunk_steps % self.log_every:
+            raise ValueError(f"log_every: must divide chunk_steps={self.chunk_steps}, got {self.log_every}")
+        if self.aux_k is not None:
+            integer("aux_k", self.aux_k, 1, self.n_latents)
+        real("aux_coefficient", self.aux_coefficient, 0.0, low_open=False)
+        real("learning_rate", self.learning_rate, 0.0, low_open=True)
+        real("jumprelu_bandwidth", self.jumprelu_bandwidth, 0.0, low_open=True)
+        real("jumprelu_initial_threshold", self.jumprelu_initial_threshold, 0.0, low_open=True)
+        if not isinstance(self.tied, bool):
+            raise ValueError(f"tied: must be true or false, got {self.tied!r}")
+        if self.tied and self.arch != "relu":
+            raise ValueError(f"tied: only the relu architecture has tied weights, got arch={self.arch!r}")
+        for name in PER_INSTANCE:
+            for value in self._values(name):
+                if name != "k":
+                    real(name, value, 0.0, low_open=False)
+                elif self.arch == "batchtopk":
+                    real("k", value, 0.0, low_open=True)
+                    if value > self.n_latents:
+                        raise ValueError(f"k: must be in (0, n_latents={self.n_latents}], got {value}")
+                elif isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                    raise ValueError(f"k: must be an integer, got {value!r}")
+                elif not 1 <= value <= self.n_latents:
+                    raise ValueError(f"k: must be in [1, n_latents={self.n_latents}], got {value}")
+
+    def _values(self, name: str) -> tuple:
+        value = getattr(self, name)
+        if not isinstance(value, tuple):
+            return (value,)
+        if len(value) != self.n_instances or any(isinstance(v, tuple) for v in value):
+            raise ValueError(f"{name}: must be one number or one per instance (n_instances={self.n_instances}), "
+                             f"got {value!r}")
+        return value
+
+    def per_instance(self, name: str) -> np.ndarray:
+        """One of ``l1_coefficient``, ``k``, ``l0_coefficient`` as float32 of shape (instances,)."""
+        values = self._values(name)
+        return np.broadcast_to(np.asarray(values, dtype=np.float32), (self.n_instances,)).copy()
+
+    @property
+    def k_max(self) -> float:
+        """The largest k of any instance: fixes the static size of the top-k selection."""
+        return max(self._values("k"))
+
+    @property
+    def resolved_aux_k(self) -> int:
+        return self.aux_k if self.aux_k is not None else max(1, min(self.n_inputs // 2, self.n_latents))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "SAEConfig":
+        """Build a config from a dict (e.g. a saved config.json); unknown keys are an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"config: unknown field(s) {', '.join(unknown)}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "SAEConfig":
+        return dataclasses.replace(self, **changes)
+
+
+__all__ = ["SAEConfig", "ARCHITECTURES", "RESAMPLING", "SCHEDULES"]

@@ -1,0 +1,323 @@
+"""Five sparse-autoencoder architectures behind one interface, each acting on one instance.
+
+Every architecture is an :class:`Architecture` of pure functions over a params dict:
+
+    init(key) -> params
+    encode(params, x, hyper) -> f                    x: (batch, inputs) -> f: (batch, latents), inference mode
+    decode(params, f) -> x̂ = f W_dec + b_dec         (batch, inputs)
+    loss(params, x, step, dead, hyper) -> (loss, aux)  the training objective and its parts
+    constrain(params, aux) -> params                 after each optimiser step (unit decoder rows, …)
+
+``hyper`` holds the instance's penalties (``l1_coefficient``, ``k``, ``l0_coefficient``), ``dead`` is a
+(latents,) mask of latents that have not fired for ``dead_window`` steps, ``step`` the step index. Params:
+``W_enc`` (latents, inputs), ``b_enc`` (latents,), ``W_dec`` (latents, inputs; absent when tied), ``b_dec``
+(inputs,), plus ``log_threshold`` (jumprelu), ``r_mag`` and ``b_mag`` (gated), ``threshold`` (batchtopk).
+Pre-activations are π = W_enc (x − b_dec) + b_enc. The reconstruction error is Σ_d (x − x̂)², averaged over
+the batch. ``jax.vmap`` over params and data gives the instance axis.
+
+References:
+  relu: Bricken et al. 2023, "Towards Monosemanticity"; Conerly et al. 2024, "Circuits Updates — April 2024"
+    (L1 weighted by decoder norms, λ warm-up, W_enc initialised as W_decᵀ).
+  topk: Gao et al. 2024, "Scaling and evaluating sparse autoencoders" (TopK, AuxK, unit decoder rows).
+  batchtopk: Bussmann et al. 2024, "BatchTopK Sparse Autoencoders" (top k·B over the batch; at inference a
+    threshold θ, the running mean of the smallest kept activation).
+  jumprelu: Rajamanoharan et al. 2024b, "Jumping Ahead" (f = π·H(π − θ), L0 penalty, straight-through
+    pseudo-derivatives with a rectangle kernel of bandwidth ε).
+  gated: Rajamanoharan et al. 2024a, "Improving Dictionary Learning with Gated SAEs" (shared weights with
+    r_mag, L1 on ReLU(π_gate), auxiliary reconstruction through a frozen decoder).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from .config import SAEConfig
+
+THRESHOLD_MOMENTUM = 0.99  # BatchTopK: θ ← m θ + (1 − m) · (smallest kept activation of the batch)
+RELU_DECODER_NORM = 0.1  # relu: initial decoder-row norm (Conerly et al. 2024 use small norms)
+
+
+class Architecture(NamedTuple):
+    """The pure functions of one SAE architecture (see the module docstring)."""
+
+    init: Callable
+    encode: Callable
+    decode: Callable
+    loss: Callable
+    constrain: Callable
+
+
+def _unit_rows(W: jax.Array) -> jax.Array:
+    return W / jnp.maximum(jnp.linalg.norm(W, axis=-1, keepdims=True), 1e-8)
+
+
+def decoder_weights(params: dict) -> jax.Array:
+    """W_dec (latents, inputs); the encoder's W_enc when tied."""
+    return params["W_dec"] if "W_dec" in params else params["W_enc"]
+
+
+def decode(params: dict, f: jax.Array) -> jax.Array:
+    """x̂ = f W_dec + b_dec."""
+    return f @ decoder_weights(params) + params["b_dec"]
+
+
+def pre_activation(params: dict, x: jax.Array) -> jax.Array:
+    """π = W_enc (x − b_dec) + b_enc, shape (batch, latents)."""
+    return (x - params["b_dec"]) @ params["W_enc"].T + params["b_enc"]
+
+
+def _squared_error(x: jax.Array, x_hat: jax.Array) -> jax.Array:
+    return jnp.sum((x - x_hat) ** 2, axis=-1)  # (batch,)
+
+
+def _warmed_up(config: SAEConfig, coefficient: jax.Array, step: jax.Array) -> jax.Array:
+    """λ_t = λ · min(1, (t + 1) / warm-up): the λ warm-up keeps the L1 SAE from collapsing to L0 = 0 early."""
+    if config.penalty_warmup_steps == 0:
+        return coefficient
+    return coefficient * jnp.minimum(1.0, (step + 1.0) / config.penalty_warmup_steps)
+
+
+def _top_k_mask(values: jax.Array, k: jax.Array, k_max: int) -> jax.Array:
+    """Mask of the k largest entries along the last axis (k <= k_max dynamic, k_max static)."""
+    top = jax.lax.top_k(values, k_max)[0]
+    kth = jnp.take(top, k.astype(jnp.int32) - 1, axis=-1)[..., None]
+    return values >= jax.lax.stop_gradient(kth)
+
+
+def _kth_largest_lower_bound(values: jax.Array, k: int, iterations: int = 24) -> jax.Array:
+    """A t <= the k-th largest entry of each row of non-negative ``values`` (0 if fewer than k are positive),
+    by bisection on [0, max]: 24 counting passes instead of a sort (``lax.top_k`` with a large k is slow on CPU)."""
+    def body(_, bounds):
+        low, high = bounds
+        middle = (low + high) / 2
+        enough = jnp.sum(values >= middle, axis=-1, keepdims=True) >= k
+        return jnp.where(enough, middle, low), jnp.where(enough, high, middle)
+
+    top = jnp.max(values, axis=-1, keepdims=True)
+    return jax.lax.fori_loop(0, iterations, body, (jnp.zeros_like(top), top))[0]
+
+
+def _aux_k_loss(config: SAEConfig, params: dict, x: jax.Array, x_hat: jax.Array, pre: jax.Array,
+                dead: jax.Array) -> jax.Array:
+    """Gao et al.'s AuxK: reconstruct the residual e = x − x̂ from the top aux_k dead latents,
+    ‖e − W_decᵀ z_aux‖² normalised by the residual's total variance; 0 when no latent is dead.
+    (The top-aux_k cut is found by bisection, so ties at the cut may keep a few more.)"""
+    candidates = jnp.where(dead, jax.nn.relu(pre), 0.0)
+    cut = jax.lax.stop_gradient(_kth_largest_lower_bound(candidates, config.resolved_aux_k))
+    z_aux = jnp.where((candidates >= cut) & (candidates > 0), candidates, 0.0)
+    residual = jax.lax.stop_gradient(x - x_hat)
+    error = jnp.sum((residual - z_aux @ decoder_weights(params)) ** 2)
+    variance = jnp.sum((residual - residual.mean(axis=0)) ** 2)
+    return jnp.where(jnp.any(dead), error / jnp.maximum(variance, 1e-12), 0.0)
+
+
+def _init_weights(config: SAEConfig, key: jax.Array, decoder_norm: float) -> dict:
+    """Random unit directions as decoder rows (scaled to ``decoder_norm``) and W_enc = W_decᵀ."""
+    W = _unit_rows(jax.random.normal(key, (config.n_latents, config.n_inputs))) * decoder_norm
+    params = {"W_enc": W, "b_enc": jnp.zeros(config.n_latents), "b_dec": jnp.zeros(config.n_inputs)}
+    if not config.tied:
+        params["W_dec"] = W
+    return params
+
+
+def _normalise_decoder(params: dict, aux: dict) -> dict:
+    return {**params, "W_dec": _unit_rows(params["W_dec"])}
+
+
+def _common(config: SAEConfig, fired: jax.Array, sample_error: jax.Array, f: jax.Array) -> dict:
+    return {"fired": fired, "sample_error": sample_error, "l0": jnp.mean(jnp.sum(f != 0, axis=-1))}
+
+
+# --- relu -------------------------------------------------------------------------------------------------
+
+def _relu(config: SAEConfig) -> Architecture:
+    def init(key):
+        return _init_weights(config, key, RELU_DECODER_NORM)
+
+    def encode(params, x, hyper):
+        return jax.nn.relu(pre_activation(params, x))
+
+    def loss(params, x, step, dead, hyper):
+        f = encode(params, x, hyper)
+        error = _squared_error(x, decode(params, f))
+        mse = error.mean()
+        l1 = jnp.mean(f @ jnp.linalg.norm(decoder_weights(params), axis=-1))  # Σ_i f_i ‖W_dec,i‖
+        total = mse + _warmed_up(config, hyper["l1_coefficient"], step) * l1
+        return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}
+
+    return Architecture(init, encode, decode, loss, lambda params, aux: params)
+
+
+# --- topk and batchtopk -----------------------------------------------------------------------------------
+
+def _topk(config: SAEConfig) -> Architecture:
+    def init(key):
+        return _init_weights(config, key, 1.0)
+
+    def encode(params, x, hyper):
+        pre = pre_activation(params, x)
+        return jnp.where(_top_k_mask(pre, hyper["k"], int(config.k_max)), jax.nn.relu(pre), 0.0)
+
+    def loss(params, x, step, dead, hyper):
+        pre = pre_activation(params, x)
+        f = jnp.where(_top_k_mask(pre, hyper["k"], int(config.k_max)), jax.nn.relu(pre), 0.0)
+        x_hat = decode(params, f)
+        error = _squared_error(x, x_hat)
+        mse = error.mean()
+        total = mse
+        if config.aux_coefficient > 0:
+            total = total + config.aux_coefficient * _aux_k_loss(config, params, x, x_hat, pre, dead)
+        return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}
+
+    return Architecture(init, encode, decode, loss, _normalise_decoder)
+
+
+def _batchtopk(config: SAEConfig) -> Architecture:
+    def init(key):
+        return {**_init_weights(config, key, 1.0), "threshold": jnp.zeros(())}
+
+    def encode(params, x, hyper):
+        pre = jax.nn.relu(pre_activation(params, x))
+        return jnp.where(pre > params["threshold"], pre, 0.0)
+
+    def loss(params, x, step, dead, hyper):
+        pre_raw = pre_activation(params, x)
+        pre = jax.nn.relu(pre_raw)
+        batch = x.shape[0]
+        flat = pre.reshape(-1)
+        kept_max = min(math.ceil(config.k_max * batch), flat.shape[0])
+        n_kept = jnp.clip(jnp.round(hyper["k"] * batch).astype(jnp.int32), 1, kept_max)
+        top = jax.lax.top_k(flat, kept_max)[0]
+        kth = jax.lax.stop_gradient(jnp.take(top, n_kept - 1))
+        kept = (pre >= kth) & (pre > 0)
+        f = jnp.where(kept, pre, 0.0)
+        x_hat = decode(params, f)
+        error = _squared_error(x, x_hat)
+        mse = error.mean()
+        total = mse
+        if config.aux_coefficient > 0:
+            total = total + config.aux_coefficient * _aux_k_loss(config, params, x, x_hat, pre_raw, dead)
+        smallest_kept = jnp.min(jnp.where(kept, pre, jnp.inf))
+        aux = {"mse": mse, "smallest_kept": jnp.where(jnp.isfinite(smallest_kept), smallest_kept, 0.0),
+               "first_step": step == 0, **_common(config, jnp.any(kept, axis=0), error, f)}
+        return total, aux
+
+    def constrain(params, aux):
+        theta = params["threshold"]
+        theta = jnp.where(aux["first_step"], aux["smallest_kept"],
+                          THRESHOLD_MOMENTUM * theta + (1 - THRESHOLD_MOMENTUM) * aux["smallest_kept"])
+        return {**_normalise_decoder(params, aux), "threshold": theta}
+
+    return Architecture(init, encode, decode, loss, constrain)
+
+
+# --- jumprelu ---------------------------------------------------------------------------------------------
+
+def _rectangle(u: jax.Array) -> jax.Array:
+    return ((u > -0.5) & (u < 0.5)).astype(u.dtype)
+
+
+def _jump_functions(bandwidth: float) -> tuple[Callable, Callable]:
+    """JumpReLU_θ(z) = z·H(z − θ) and H(z − θ) with Rajamanoharan et al.'s pseudo-derivatives
+    ∂/∂θ JumpReLU = −(θ/ε) K((z − θ)/ε), ∂/∂θ H = −(1/ε) K((z − θ)/ε), K the rectangle kernel;
+    the step has no gradient with respect to z."""
+
+    @jax.custom_vjp
+    def jump_relu(z, theta):
+        return z * (z > theta)
+
+    def jump_fwd(z, theta):
+        return jump_relu(z, theta), (z, theta)
+
+    def jump_bwd(saved, g):
+        z, theta = saved
+        return g * (z > theta), -g * (theta / bandwidth) * _rectangle((z - theta) / bandwidth)
+
+    jump_relu.defvjp(jump_fwd, jump_bwd)
+
+    @jax.custom_vjp
+    def step(z, theta):
+        return (z > theta).astype(z.dtype)
+
+    def step_fwd(z, theta):
+        return step(z, theta), (z, theta)
+
+    def step_bwd(saved, g):
+        z, theta = saved
+        return jnp.zeros_like(z), -g / bandwidth * _rectangle((z - theta) / bandwidth)
+
+    step.defvjp(step_fwd, step_bwd)
+    return jump_relu, step
+
+
+def _jumprelu(config: SAEConfig) -> Architecture:
+    jump_relu, heaviside = _jump_functions(config.jumprelu_bandwidth)
+
+    def init(key):
+        log_threshold = jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold))
+        return {**_init_weights(config, key, 1.0), "log_threshold": log_threshold}
+
+    def encode(params, x, hyper):
+        pre = pre_activation(params, x)
+        return pre * (pre > jnp.exp(params["log_threshold"]))
+
+    def loss(params, x, step, dead, hyper):
+        pre = pre_activation(params, x)
+        theta = jnp.broadcast_to(jnp.exp(params["log_threshold"]), pre.shape)
+        f = jump_relu(pre, theta)
+        error = _squared_error(x, decode(params, f))
+        mse = error.mean()
+        l0 = jnp.mean(jnp.sum(heaviside(pre, theta), axis=-1))
+        total = mse + _warmed_up(config, hyper["l0_coefficient"], step) * l0
+        return total, {"mse": mse, **_common(config, jnp.any(f != 0, axis=0), error, f)}
+
+    return Architecture(init, encode, decode, loss, _normalise_decoder)
+
+
+# --- gated ------------------------------------------------------------------------------------------------
+
+def _gated(config: SAEConfig) -> Architecture:
+    def init(key):
+        params = _init_weights(config, key, 1.0)
+        return {**params, "r_mag": jnp.zeros(config.n_latents), "b_mag": jnp.zeros(config.n_latents)}
+
+    def gates(params, x):
+        """π_gate = W_gate(x − b_dec) + b_gate and π_mag = exp(r_mag) ⊙ W_gate(x − b_dec) + b_mag."""
+        projected = (x - params["b_dec"]) @ params["W_enc"].T
+        return projected + params["b_enc"], jnp.exp(params["r_mag"]) * projected + params["b_mag"]
+
+    def encode(params, x, hyper):
+        pi_gate, pi_mag = gates(params, x)
+        return jnp.where(pi_gate > 0, jax.nn.relu(pi_mag), 0.0)
+
+    def loss(params, x, step, dead, hyper):
+        pi_gate, pi_mag = gates(params, x)
+        f = jnp.where(pi_gate > 0, jax.nn.relu(pi_mag), 0.0)
+        error = _squared_error(x, decode(params, f))
+        mse = error.mean()
+        gate = jax.nn.relu(pi_gate)
+        frozen = jax.lax.stop_gradient({"W_dec": params["W_dec"], "b_dec": params["b_dec"]})
+        aux_error = _squared_error(x, decode(frozen, gate)).mean()
+        l1 = jnp.mean(jnp.sum(gate, axis=-1))  # decoder rows are unit norm
+        total = mse + _warmed_up(config, hyper["l1_coefficient"], step) * l1 + aux_error
+        return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}
+
+    return Architecture(init, encode, decode, loss, _normalise_decoder)
+
+
+_BUILDERS = {"relu": _relu, "topk": _topk, "batchtopk": _batchtopk, "jumprelu": _jumprelu, "gated": _gated}
+
+# Params with a latent axis first: these rows are what resampling replaces.
+LATENT_PARAMS = ("W_enc", "b_enc", "W_dec", "log_threshold", "r_mag", "b_mag")
+
+
+def architecture(config: SAEConfig) -> Architecture:
+    """The architecture named by ``config.arch``."""
+    return _BUILDERS[config.arch](config)
+
+
+__all__ = ["Architecture", "architecture", "decode", "decoder_weights", "pre_activation", "LATENT_PARAMS"]

@@ -1,0 +1,259 @@
+"""Batched, compiled SAE training: many SAEs on an instance axis, one compiled program per chunk of steps.
+
+Follows ``toysup.train``: the per-instance step is ``jax.vmap``-ed over instances; steps run inside
+``jax.lax.scan`` in chunks of ``config.chunk_steps``; each step draws its batch from
+``fold_in(instance_key, step)`` inside the compiled program (no materialised dataset); Ctrl-C keeps the
+finished chunks. The compiled functions are cached per static part of the config and the activations'
+sampler, so a new seed, penalty grid or dictionary (same shapes) reuses them.
+
+Dead latents: each instance counts, per latent, the steps since it last fired; a latent is dead once the
+count reaches ``dead_window``. TopK/BatchTopK feed the dead mask to AuxK; with ``resampling`` the penalty-based SAEs
+(``relu``, ``gated``, ``jumprelu``) re-initialise dead latents every ``dead_window`` steps in the first half of training
+and zero their Adam moments (Bricken et al. 2023, "Towards Monosemanticity", appendix on resampling).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from tqdm.auto import tqdm
+
+from .config import SAEConfig
+from .data import Activations, draw
+from .models import LATENT_PARAMS, architecture, decoder_weights
+
+HISTORY = ("loss", "mse", "l0")
+RESAMPLED_ARCHITECTURES = ("relu", "gated", "jumprelu")  # TopK-style SAEs use AuxK instead
+RESAMPLED_ENCODER_SCALE = 0.2  # resampled encoder rows get 0.2 × the mean alive encoder norm (Bricken et al.)
+
+
+class SAEState(NamedTuple):
+    """Per-instance parameters, optimiser state and steps since each latent last fired (leading instance axis)."""
+
+    params: Any
+    opt_state: Any
+    steps_since_fired: jax.Array
+
+
+@dataclass(frozen=True)
+class SAEResult:
+    """A finished (or interrupted) batch of SAEs.
+
+    Attributes:
+      config: the run's config.
+      params: numpy arrays with a leading instance axis (``W_enc`` (instances, latents, inputs), ``b_enc``,
+        ``W_dec``, ``b_dec``, …; see ``toysup.sae.models``).
+      history: per logged block, ``loss``, ``mse`` and ``l0`` means of shape (blocks, instances).
+      steps_since_fired: (instances, latents) at the end; >= ``dead_window`` means dead.
+      steps_done: steps completed.
+    """
+
+    config: SAEConfig
+    params: dict[str, np.ndarray]
+    history: dict[str, np.ndarray]
+    steps_since_fired: np.ndarray
+    steps_done: int
+
+    @property
+    def decoder(self) -> np.ndarray:
+        """Decoder rows (instances, latents, inputs): the learned dictionary."""
+        return self.params["W_dec"] if "W_dec" in self.params else self.params["W_enc"]
+
+    def hyper(self) -> dict[str, np.ndarray]:
+        return hyper_arrays(self.config)
+
+
+def hyper_arrays(config: SAEConfig) -> dict[str, np.ndarray]:
+    """The per-instance penalties as arrays of shape (instances,)."""
+    return {name: config.per_instance(name) for name in ("l1_coefficient", "k", "l0_coefficient")}
+
+
+def _static_part(config: SAEConfig) -> SAEConfig:
+    """Fields that do not change the compiled program reset, so configs differing only there share it."""
+    k_max = config.k_max
+    return dataclasses.replace(config, n_instances=1, seed=0, l1_coefficient=0.0, l0_coefficient=0.0, k=k_max)
+
+
+def make_optimizer(config: SAEConfig) -> optax.GradientTransformation:
+    """Adam with a constant, linear or cosine schedule after a linear warm-up."""
+    decay_steps = config.steps - config.warmup_steps
+    schedule = {
+        "constant": optax.constant_schedule(config.learning_rate),
+        "linear": optax.linear_schedule(config.learning_rate, 0.0, decay_steps),
+        "cosine": optax.cosine_decay_schedule(config.learning_rate, decay_steps),
+    }[config.schedule]
+    if config.warmup_steps:
+        warmup = optax.linear_schedule(0.0, config.learning_rate, config.warmup_steps)
+        schedule = optax.join_schedules([warmup, schedule], [config.warmup_steps])
+    return optax.adam(schedule)
+
+
+def _map_moments(opt_state: Any, keys: frozenset, fn: Callable[[dict], dict]) -> Any:
+    """Apply ``fn`` to every params-shaped dict inside the optimiser state (Adam's μ and ν)."""
+    if isinstance(opt_state, dict) and frozenset(opt_state) == keys:
+        return fn(opt_state)
+    if isinstance(opt_state, tuple):
+        mapped = [_map_moments(part, keys, fn) for part in opt_state]
+        return type(opt_state)(*mapped) if hasattr(opt_state, "_fields") else tuple(mapped)
+    return opt_state
+
+
+def _resample(config: SAEConfig, params: dict, opt_state: Any, dead: jax.Array, x: jax.Array,
+              sample_error: jax.Array, key: jax.Array) -> tuple[dict, Any]:
+    """Re-initialise dead latents: decoder row = a unit direction (random, or an input x − b_dec drawn with
+    probability ∝ its squared reconstruction error), encoder row = that direction × 0.2 × the mean alive
+    encoder norm, biases 0; their Adam moments are zeroed."""
+    key_choice, key_direction = jax.random.split(key)
+    if config.resampling == "inputs":
+        chosen = jax.random.categorical(key_choice, jnp.log(sample_error + 1e-12), shape=(config.n_latents,))
+        direction = x[chosen] - params["b_dec"]
+    else:
+        direction = jax.random.normal(key_direction, (config.n_latents, config.n_inputs))
+    direction = direction / jnp.maximum(jnp.linalg.norm(direction, axis=-1, keepdims=True), 1e-8)
+    encoder_norm = jnp.linalg.norm(params["W_enc"], axis=-1)
+    alive_norm = jnp.sum(jnp.where(dead, 0.0, encoder_norm)) / jnp.maximum(jnp.sum(~dead), 1)
+    alive_norm = jnp.where(jnp.any(~dead), alive_norm, 1.0)
+    replacement = {"W_enc": direction * RESAMPLED_ENCODER_SCALE * alive_norm, "b_enc": jnp.zeros(config.n_latents),
+                   "r_mag": jnp.zeros(config.n_latents), "b_mag": jnp.zeros(config.n_latents),
+                   "log_threshold": jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold))}
+    if "W_dec" in params:
+        replacement["W_dec"] = direction * jnp.linalg.norm(decoder_weights(params), axis=-1).mean() \
+            if config.arch == "relu" else direction
+
+    def rows(name: str) -> jax.Array:
+        return dead.reshape((-1,) + (1,) * (params[name].ndim - 1))
+
+    new_params = {name: jnp.where(rows(name), replacement[name], value) if name in replacement else value
+                  for name, value in params.items()}
+    keys = frozenset(params)
+
+    def zero_dead(moments: dict) -> dict:
+        return {name: jnp.where(rows(name), 0.0, value) if name in LATENT_PARAMS else value
+                for name, value in moments.items()}
+
+    return new_params, _map_moments(opt_state, keys, zero_dead)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(static: SAEConfig, sampler: str, options: tuple) -> tuple[Callable, Callable]:
+    """(init, run_chunk), jitted once per static config and sampler."""
+    arch = architecture(static)
+    optimizer = make_optimizer(static)
+    chunk = min(static.chunk_steps, static.steps)
+    resample_until = static.steps // 2
+
+    @jax.jit
+    def init(init_keys):
+        params = jax.vmap(arch.init)(init_keys)
+        since = jnp.zeros((init_keys.shape[0], static.n_latents), jnp.int32)
+        return SAEState(params, jax.vmap(optimizer.init)(params), since)
+
+    def instance_step(params, opt_state, since, arrays, hyper, key, step):
+        key_data, key_resample = jax.random.split(jax.random.fold_in(key, step))
+        x, _ = draw(sampler, options, arrays, key_data, static.batch_size)
+        x = jax.lax.optimization_barrier(x)  # draw once, not once per consumer
+        dead = since >= static.dead_window
+        (loss, aux), grads = jax.value_and_grad(arch.loss, has_aux=True)(params, x, step, dead, hyper)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        params = arch.constrain(optax.apply_updates(params, updates), aux)
+        since = jnp.where(aux["fired"], 0, since + 1)
+        if static.resampling != "none" and static.arch in RESAMPLED_ARCHITECTURES:
+            now_dead = since >= static.dead_window
+            # The condition depends on the step alone, so under vmap it stays a branch, not a select.
+            due = ((step + 1) % static.dead_window == 0) & (step < resample_until)
+            params, opt_state, since = jax.lax.cond(
+                due,
+                lambda p, o, s: (*_resample(static, p, o, now_dead, x, aux["sample_error"], key_resample),
+                                 jnp.where(now_dead, 0, s)),
+                lambda p, o, s: (p, o, s),
+                params, opt_state, since)
+        return params, opt_state, since, jnp.stack([loss, aux["mse"], aux["l0"]])
+
+    step_all = jax.vmap(instance_step, in_axes=(0, 0, 0, 0, 0, 0, None))
+
+    @jax.jit
+    def run_chunk(state, arrays, hyper, data_keys, first_step):
+        def body(state, step_index):
+            def active(state):
+                params, opt_state, since, logged = step_all(*state, arrays, hyper, data_keys, step_index)
+                return SAEState(params, opt_state, since), logged
+
+            def idle(state):  # only the last chunk can pass the end of the run
+                return state, jnp.full((data_keys.shape[0], len(HISTORY)), jnp.nan, jnp.float32)
+
+            return jax.lax.cond(step_index < static.steps, active, idle, state)
+
+        return jax.lax.scan(body, state, first_step + jnp.arange(chunk))
+
+    return init, run_chunk
+
+
+def _check(config: SAEConfig, activations: Activations) -> Activations:
+    if activations.n_inputs != config.n_inputs:
+        raise ValueError(f"n_inputs: must equal the activations' dimension {activations.n_inputs}, "
+                         f"got {config.n_inputs}")
+    if activations.n_instances == 1 and config.n_instances > 1:
+        return activations.repeat(config.n_instances)
+    if activations.n_instances != config.n_instances:
+        raise ValueError(f"n_instances: must equal the activations' instances ({activations.n_instances}) or "
+                         f"they must have one, got {config.n_instances}")
+    return activations
+
+
+def instance_keys(seed: int, n_instances: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(init, data, evaluation) keys per instance: ``fold_in(stream, instance)`` of three streams of the seed."""
+    streams = jax.random.split(jax.random.key(seed), 3)
+    index = jnp.arange(n_instances)
+    return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, index) for stream in streams)
+
+
+def train_sae(config: SAEConfig, activations: Activations, *, progress: bool = True,
+              on_chunk: Callable[[int, int], None] | None = None) -> SAEResult:
+    """Train ``config.n_instances`` SAEs together, instance i on instance i of ``activations``
+    (one-instance activations are shared by all).
+
+    Ctrl-C stops the run cleanly and returns what the finished chunks reached.
+    """
+    activations = _check(config, activations)
+    init, run_chunk = _compiled(_static_part(config), activations.sampler, activations.options)
+    init_keys, data_keys, _ = instance_keys(config.seed, config.n_instances)
+    arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
+    hyper = {name: jnp.asarray(value) for name, value in hyper_arrays(config).items()}
+    state = init(init_keys)
+
+    chunk = min(config.chunk_steps, config.steps)
+    logged: list[np.ndarray] = []
+    steps_done = 0
+    bar = tqdm(total=config.steps, unit="step", disable=not progress, leave=False)
+    try:
+        while steps_done < config.steps:
+            new_state, values = run_chunk(state, arrays, hyper, data_keys, steps_done)
+            values = np.asarray(values)  # (chunk, instances, 3); waits for the chunk
+            state = new_state
+            done_now = min(chunk, config.steps - steps_done)
+            values = values[:done_now]
+            logged.extend(values[i:i + config.log_every].mean(axis=0) for i in range(0, done_now, config.log_every))
+            steps_done += done_now
+            bar.update(done_now)
+            if on_chunk is not None:
+                on_chunk(steps_done, config.steps)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bar.close()
+
+    table = np.stack(logged) if logged else np.zeros((0, config.n_instances, len(HISTORY)), np.float32)
+    history = {name: table[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
+    params = {name: np.asarray(value, np.float32) for name, value in state.params.items()}
+    return SAEResult(config=config, params=params, history=history,
+                     steps_since_fired=np.asarray(state.steps_since_fired), steps_done=steps_done)
+
+
+__all__ = ["SAEResult", "SAEState", "train_sae", "hyper_arrays", "make_optimizer", "instance_keys"]
