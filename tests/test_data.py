@@ -3,14 +3,36 @@ import numpy as np
 import pytest
 
 from toysup import ToyConfig, generate_batch, sample_features
+from toysup.data import uniform
+
+
+RNGS = pytest.mark.parametrize("rng", ["hash", "threefry"])
 
 
 def draw(p, batch=200_000, **kw):
     return np.asarray(sample_features(jax.random.key(1), np.asarray(p, np.float32), batch, **kw))
 
 
-def test_independent_features_have_the_papers_distribution():
-    x = draw([1.0, 0.3, 0.05])
+@RNGS
+def test_uniforms_are_uniform_and_independent(rng):
+    keys = jax.random.split(jax.random.key(3), 2)
+    u = np.asarray(uniform(keys[0], (400, 1000), rng)).ravel()
+    v = np.asarray(uniform(keys[1], (400, 1000), rng)).ravel()
+    assert u.min() >= 0 and u.max() < 1
+    counts = np.histogram(u, bins=50, range=(0, 1))[0]
+    expected = len(u) / 50
+    chi2 = np.sum((counts - expected) ** 2 / expected)
+    assert chi2 < 100  # 49 degrees of freedom: the 99.99th percentile is ~95
+    tolerance = 5 / np.sqrt(len(u))
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < tolerance  # neighbouring elements
+    assert abs(np.corrcoef(u[:-1000], u[1000:])[0, 1]) < tolerance  # neighbouring rows
+    assert abs(np.corrcoef(u, v)[0, 1]) < tolerance  # two keys
+    np.testing.assert_array_equal(u, np.asarray(uniform(keys[0], (400, 1000), rng)).ravel())
+
+
+@RNGS
+def test_independent_features_have_the_papers_distribution(rng):
+    x = draw([1.0, 0.3, 0.05], rng=rng)
     active = x > 0
     np.testing.assert_allclose(active.mean(axis=1), [1.0, 0.3, 0.05], atol=0.005)
     for row in range(3):
@@ -23,8 +45,9 @@ def test_independent_features_have_the_papers_distribution():
     assert both == pytest.approx(0.3 * 0.05, abs=0.002)
 
 
-def test_correlated_sets_are_all_or_nothing():
-    x = draw([0.2] * 5, correlated_sets=(3,))
+@RNGS
+def test_correlated_sets_are_all_or_nothing(rng):
+    x = draw([0.2] * 5, correlated_sets=(3,), rng=rng)
     active = x > 0
     in_set = active[:3]
     assert np.all(in_set.all(axis=0) | ~in_set.any(axis=0))
@@ -35,8 +58,9 @@ def test_correlated_sets_are_all_or_nothing():
     assert (active[3] & in_set[0]).mean() == pytest.approx(0.04, abs=0.003)
 
 
-def test_anticorrelated_sets_have_at_most_one_member_active():
-    x = draw([0.3] * 6, anticorrelated_sets=(2, 3))
+@RNGS
+def test_anticorrelated_sets_have_at_most_one_member_active(rng):
+    x = draw([0.3] * 6, anticorrelated_sets=(2, 3), rng=rng)
     active = x > 0
     pair, triple = active[:2], active[2:5]
     assert pair.sum(axis=0).max() == 1 and triple.sum(axis=0).max() == 1

@@ -62,6 +62,7 @@ def _add_train_flags(parser: argparse.ArgumentParser, defaults: ToyConfig) -> No
     add("--steps", type=int, default=defaults.steps)
     add("--batch-size", type=int, default=defaults.batch_size)
     add("--restarts", type=int, default=defaults.restarts, help="fits per instance; the best is kept")
+    add("--rng", default=defaults.rng, help="data generator: hash (fast) or threefry (jax.random)")
     add("--seed", type=int, default=defaults.seed)
     add("--chunk-steps", type=int, default=defaults.chunk_steps)
 
@@ -103,6 +104,7 @@ def config_from_args(args: argparse.Namespace, defaults: ToyConfig) -> ToyConfig
         steps=args.steps,
         batch_size=args.batch_size,
         restarts=args.restarts,
+        rng=args.rng,
         seed=args.seed,
         chunk_steps=args.chunk_steps,
         log_every=defaults.log_every if args.chunk_steps % defaults.log_every == 0 else 1,

@@ -17,6 +17,7 @@ import numpy as np
 MODEL_KINDS = ("linear", "relu_output", "relu_hidden", "abs")
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULES = ("constant", "linear", "cosine")
+RNGS = ("hash", "threefry")
 
 Scalar = float | int
 Values = Scalar | tuple  # a scalar, a tuple of scalars or a tuple of tuples
@@ -79,6 +80,8 @@ class ToyConfig:
       steps: optimisation steps, >= 1.
       batch_size: samples per step and instance, >= 1.
       restarts: k >= 1 independent fits per instance; the lowest-loss one is kept (the paper's best-of-k).
+      rng: the generator of the data's uniforms: ``hash`` (a counter-based hash of the key, fast) or
+        ``threefry`` (``jax.random.uniform``); both reproduce from the seed.
       seed: integer seed of every random draw (initialisation and data); the same seed gives the same result.
       chunk_steps: steps per compiled chunk; progress is reported and Ctrl-C honoured between chunks.
       log_every: the loss history keeps the mean loss over each block of this many steps; divides chunk_steps.
@@ -101,6 +104,7 @@ class ToyConfig:
     steps: int = 10_000
     batch_size: int = 1024
     restarts: int = 1
+    rng: str = "hash"
     seed: int = 0
     chunk_steps: int = 500
     log_every: int = 10
@@ -141,7 +145,8 @@ class ToyConfig:
         integer("chunk_steps", 1)
         integer("log_every", 1)
         integer("warmup_steps", 0, self.steps - 1)
-        for name, allowed in (("model", MODEL_KINDS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
+        for name, allowed in (("model", MODEL_KINDS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
+                              ("rng", RNGS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.chunk_steps % self.log_every:

@@ -104,6 +104,7 @@ def _instance_loss(config: ToyConfig) -> Callable:
             correlated_sets=config.correlated_sets,
             anticorrelated_sets=config.anticorrelated_sets,
             signed=config.model == "abs",
+            rng=config.rng,
         )
         # Keeps XLA from fusing the random draw into each consumer and drawing it several times.
         x = jax.lax.optimization_barrier(x)
