@@ -6,10 +6,10 @@ A sweep is a base :class:`ToyConfig` (one instance) and axes. An axis names a co
 array-valued fields (feature probability, importance, importance decay) share one compiled program; points that
 change a static setting (sizes, model, learning rate, steps, seed …) are trained in groups, one compile each.
 
-Work is split into chunks of at most ``chunk_copies`` copies. Each finished chunk is written to
-``DIR/chunks/`` at once, and running the same sweep into the same folder again skips finished chunks, so an
-interrupted sweep resumes. Under ``jax.distributed`` each process takes every ``process_count``-th chunk
-and process 0 assembles the result. The result is an ``xarray.Dataset`` saved as netCDF (``DIR/sweep.nc``):
+Work is split into chunks of at most ``chunk_copies`` copies, run by ``toysup.chunks``: each finished chunk
+is written to ``DIR/chunks/`` at once, and running the same sweep into the same folder again skips finished
+chunks, so an interrupted sweep resumes. Under ``jax.distributed`` each process takes every
+``process_count``-th chunk and process 0 writes the assembled result. The result is an ``xarray.Dataset`` saved as netCDF (``DIR/sweep.nc``):
 the axes and ``seed`` as coordinates; ``W``, ``b`` (or ``W1``, ``W2``, ``b``), ``loss``, ``loss_history``
 and the geometry metrics as variables; the sweep's settings as attributes.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +27,9 @@ from typing import Any, Callable, Sequence
 import jax
 import numpy as np
 import xarray as xr
-from tqdm.auto import tqdm
 
 from . import __version__, metrics
+from .chunks import read_chunk, run_chunks
 from .config import ToyConfig
 from .train import _static_part, best_restarts, train_copies
 
@@ -211,10 +210,6 @@ def _plan(spec: SweepSpec) -> tuple[list[ToyConfig], list[_Chunk]]:
     return configs, chunks
 
 
-def _chunk_path(directory: Path, chunk: _Chunk) -> Path:
-    return directory / "chunks" / f"chunk_{chunk.index:05d}.npz"
-
-
 def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, progress: bool,
                  on_chunk: Callable | None) -> dict[str, np.ndarray] | None:
     """Train one chunk; its arrays, or None when interrupted."""
@@ -235,25 +230,6 @@ def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, progr
             "loss_history": copies.loss_history[:, keep].T, **arrays}
 
 
-def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    temporary = path.with_name(path.stem + f".tmp{os.getpid()}.npz")
-    np.savez(temporary, **arrays)
-    temporary.replace(path)
-
-
-def _write_manifest(directory: Path, spec: SweepSpec) -> None:
-    manifest = directory / "sweep.json"
-    if manifest.exists():
-        try:
-            stored = json.loads(manifest.read_text())
-        except json.JSONDecodeError:
-            raise ValueError(f"out: {manifest} is corrupted; use an empty folder") from None
-        if stored != json.loads(json.dumps(spec.to_dict())):
-            raise ValueError(f"out: {directory} holds a different sweep; use another folder to start a new one")
-    else:
-        manifest.write_text(json.dumps(spec.to_dict(), indent=2))
-
-
 def run_sweep(spec: SweepSpec, directory: str | Path, *, progress: bool = True,
               on_progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """Run (or resume) a sweep into ``directory`` and return its dataset (also saved as ``sweep.nc``).
@@ -267,35 +243,13 @@ def run_sweep(spec: SweepSpec, directory: str | Path, *, progress: bool = True,
     Raises:
       KeyboardInterrupt: after Ctrl-C, once the chunks finished so far are safely written.
     """
-    directory = Path(directory)
-    (directory / "chunks").mkdir(parents=True, exist_ok=True)
-    process, n_processes = jax.process_index(), jax.process_count()
-    if process == 0:
-        _write_manifest(directory, spec)
     configs, chunks = _plan(spec)
-    mine = [chunk for chunk in chunks if chunk.index % n_processes == process]
-    done = sum(_chunk_path(directory, chunk).exists() for chunk in chunks)
-    bar = tqdm(total=len(chunks), initial=done, unit="chunk", desc="sweep", disable=not progress)
-    with bar:
-        for chunk in mine:
-            path = _chunk_path(directory, chunk)
-            if path.exists():
-                continue
-            arrays = _train_chunk(spec, configs, chunk, progress, None)
-            if arrays is None:
-                raise KeyboardInterrupt(f"sweep interrupted; finished chunks are in {directory}, re-run to resume")
-            _save_atomic(path, arrays)
-            done += 1
-            bar.update(1)
-            if on_progress is not None:
-                on_progress(done, len(chunks))
-    if n_processes > 1:
-        from jax.experimental import multihost_utils
-
-        multihost_utils.sync_global_devices("toysup sweep chunks written")
+    run_chunks(directory, spec.to_dict(), len(chunks),
+               lambda index: _train_chunk(spec, configs, chunks[index], progress, None),
+               progress=progress, on_progress=on_progress)
     dataset = assemble(spec, directory)
-    if process == 0:
-        dataset.to_netcdf(directory / "sweep.nc", engine="scipy")
+    if jax.process_index() == 0:
+        dataset.to_netcdf(Path(directory) / "sweep.nc", engine="scipy")
     return dataset
 
 
@@ -310,11 +264,7 @@ def assemble(spec: SweepSpec, directory: str | Path) -> xr.Dataset:
     n_instances = len(configs) * spec.seeds
     pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for chunk in chunks:
-        path = _chunk_path(directory, chunk)
-        if not path.exists():
-            raise ValueError(f"sweep in {directory} is unfinished: {path.name} is missing; run it again to resume")
-        with np.load(path, allow_pickle=False) as stored:
-            values = {name: stored[name] for name in stored.files}
+        values = read_chunk(directory, chunk.index)
         instances = values.pop("instances")
         W = values.get("param_W1", values.get("param_W"))
         values.update({name: np.asarray(value, np.float32) for name, value in metrics.summary(W).items()})
