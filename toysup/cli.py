@@ -289,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="versions and the devices JAX sees")
     info.set_defaults(handler=cmd_info)
 
+    from .lessons.cli import add_parser as add_lessons_parser
+    add_lessons_parser(commands)
     from .sae.cli import add_parser as add_sae_parser
     add_sae_parser(commands)
     return parser
