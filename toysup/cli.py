@@ -293,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_lessons_parser(commands)
     from .sae.cli import add_parser as add_sae_parser
     add_sae_parser(commands)
+    from .animate import add_parser as add_animate_parser
+    add_animate_parser(commands)
+    from .figures.cli import add_parser as add_figures_parser
+    add_figures_parser(commands)
     return parser
 
 

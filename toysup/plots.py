@@ -146,3 +146,188 @@ def _edges(centres: np.ndarray) -> np.ndarray:
         return 10 ** np.array([logs[0] - 0.5, logs[0] + 0.5])
     middle = (logs[1:] + logs[:-1]) / 2
     return 10 ** np.concatenate([[2 * logs[0] - middle[0]], middle, [2 * logs[-1] - middle[-1]]])
+
+
+# Plots of the paper's figures (toysup.figures); the app reuses them.
+
+DIMENSION_FRACTIONS = ((1, 1), (3, 4), (2, 3), (1, 2), (2, 5), (3, 8))  # the paper's reference lines, Sec. 7
+
+
+def dimensions_per_feature_curve(inverse_probability: np.ndarray, dims_per_feature: np.ndarray,
+                                 levels: Sequence[float] = (1.0, 0.5)) -> Figure:
+    """D* = m / ‖W‖_F² against 1/(1 − S) on a log axis, with dashed reference lines at ``levels`` (paper Sec. 7,
+    "Uniform Superposition": D* sticks at 1 and 1/2).
+
+    Args:
+      inverse_probability: (instances,) 1/(1 − S) of each model.
+      dims_per_feature: (instances,) D* of each model.
+    """
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    for level in levels:
+        ax.axhline(level, color="0.6", ls="--", lw=0.8)
+        ax.annotate(f"{level:g}", (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=8, color="0.4")
+    ax.plot(inverse_probability, dims_per_feature, "o-", color="k", ms=3.5, lw=1)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("1 / (1 − S)")
+    ax.set_ylabel("dimensions per feature  m / ‖W‖²_F")
+    fig.tight_layout()
+    return fig
+
+
+def feature_dimensionality_scatter(inverse_probability: np.ndarray, dimensionality: np.ndarray,
+                                   dims_per_feature: np.ndarray | None = None,
+                                   fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS,
+                                   min_dimensionality: float = 0.02) -> Figure:
+    """Every feature's dimensionality D_i at each sparsity, jittered sideways, over reference lines at the
+    fractions the paper finds D_i sticks to (paper Sec. 7, "Feature Dimensionality"); D* as a line if given.
+
+    Args:
+      inverse_probability: (instances,) 1/(1 − S).
+      dimensionality: (instances, features) D_i; features below ``min_dimensionality`` (not learned) are hidden.
+      dims_per_feature: optional (instances,) D*.
+    """
+    inverse_probability = np.asarray(inverse_probability, dtype=float)
+    dimensionality = np.asarray(dimensionality, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for top, bottom in fractions:
+        ax.axhline(top / bottom, color="tab:blue", alpha=0.35, lw=0.8)
+        ax.annotate(f"{top}/{bottom}", (1.0, top / bottom), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=8, color="tab:blue")
+    logs = np.log(inverse_probability)
+    spacing = np.min(np.diff(np.sort(logs))) if len(logs) > 1 else 0.1
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, dimensionality.shape) * spacing
+    x = np.exp(logs[:, None] + jitter)
+    shown = dimensionality >= min_dimensionality
+    # Thousands of points: rasterised so the SVG stays small.
+    ax.scatter(x[shown], dimensionality[shown], s=2, color="k", alpha=0.35, lw=0, rasterized=True)
+    if dims_per_feature is not None:
+        ax.plot(inverse_probability, dims_per_feature, color="tab:red", lw=1, label="D* = m / ‖W‖²_F")
+        ax.legend(fontsize=8, loc="upper right", frameon=False)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("1 / (1 − S)")
+    ax.set_ylabel("feature dimensionality D_i")
+    fig.tight_layout()
+    return fig
+
+
+def neuron_feature_weights(W: np.ndarray, importance: np.ndarray | None = None,
+                           titles: Sequence[str] | None = None, axes: Sequence | None = None) -> Figure:
+    """Each neuron's weights as a stacked bar, one coloured segment per feature (yellow = most important),
+    positive weights up and negative down, one panel per instance (paper Sec. 8, "Privileged Basis": monosemantic
+    neurons have one segment, polysemantic neurons several).
+
+    Args:
+      W: (instances, hidden, features) input weights of the hidden neurons.
+      importance: (features,) colours; uniform when None.
+      titles: one title per panel.
+      axes: one matplotlib Axes per instance to draw into (e.g. part of a larger figure); a new figure when None.
+    """
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 3:
+        raise ValueError(f"W: neuron_feature_weights needs shape (instances, hidden, features), got {W.shape}")
+    n_instances, n_hidden, n_features = W.shape
+    colors = _colors(np.ones(n_features) if importance is None else np.asarray(importance))
+    own_figure = axes is None
+    if own_figure:
+        fig, grid = plt.subplots(1, n_instances, figsize=(max(2.0, 0.28 * n_hidden + 0.8) * n_instances, 2.8),
+                                 squeeze=False, sharey=True)
+        axes = grid[0]
+    else:
+        fig = axes[0].get_figure(root=True)
+    top = float(np.clip(W, 0, None).sum(axis=2).max())
+    bottom = float(np.clip(W, None, 0).sum(axis=2).min())
+    for index, ax in enumerate(axes):
+        _stacked_bars(ax, W[index], colors)
+        ax.set_xlim(-0.6, n_hidden - 0.4)
+        ax.set_ylim(bottom * 1.05 - 0.05, top * 1.05 + 0.05)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xticks([])
+        ax.set_xlabel("neuron", fontsize=8)
+        if titles is not None:
+            ax.set_title(titles[index], fontsize=9)
+    axes[0].set_ylabel("weight W[neuron, feature]")
+    if own_figure:
+        fig.tight_layout()
+    return fig
+
+
+def _stacked_bars(ax, W: np.ndarray, colors: np.ndarray, width: float = 0.8) -> None:
+    """Stack each neuron's (row's) weights as rectangles, positive up and negative down, in one collection (fast
+    for thousands of weights; rasterised in vector output when there are many)."""
+    from matplotlib.collections import PolyCollection
+
+    positive, negative = np.clip(W, 0, None), np.clip(W, None, 0)
+    bottoms = np.where(W >= 0, np.cumsum(positive, axis=1) - positive, np.cumsum(negative, axis=1) - negative)
+    neuron, feature = np.nonzero(np.abs(W) > 1e-3)
+    left, low = neuron - width / 2, bottoms[neuron, feature]
+    high = low + W[neuron, feature]
+    boxes = np.stack([np.stack([left, low], 1), np.stack([left + width, low], 1),
+                      np.stack([left + width, high], 1), np.stack([left, high], 1)], axis=1)
+    ax.add_collection(PolyCollection(boxes, facecolors=colors[feature], edgecolors="none",
+                                     rasterized=len(boxes) > 2000))
+
+
+def dimensionality_over_training(steps: np.ndarray, dimensionality: np.ndarray, loss_steps: np.ndarray,
+                                 loss: np.ndarray,
+                                 fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS) -> Figure:
+    """Every feature's dimensionality D_i through training (one line each) above the loss curve (paper Sec. 7,
+    "Learning Dynamics": D_i moves in discrete jumps between levels, and the loss drops with them).
+
+    Args:
+      steps: (snapshots,) training step of each snapshot.
+      dimensionality: (snapshots, features) D_i at each snapshot.
+      loss_steps, loss: the loss curve.
+    """
+    dimensionality = np.asarray(dimensionality, dtype=float)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 4.6), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 1]})
+    for numerator, denominator in fractions:
+        top.axhline(numerator / denominator, color="tab:blue", alpha=0.3, lw=0.8)
+        top.annotate(f"{numerator}/{denominator}", (1.0, numerator / denominator),
+                     xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points", va="center",
+                     fontsize=8, color="tab:blue")
+    cmap = plt.get_cmap("tab20")
+    for feature in range(dimensionality.shape[1]):  # hundreds of lines: rasterised so the SVG stays small
+        top.plot(steps, dimensionality[:, feature], lw=0.8, alpha=0.8, color=cmap(feature % 20), rasterized=True)
+    top.set_ylim(-0.02, 1.1)
+    top.set_ylabel("feature dimensionality D_i")
+    bottom.plot(loss_steps, loss, color="k", lw=0.8)
+    bottom.set_yscale("log")
+    bottom.set_xlabel("training step")
+    bottom.set_ylabel("loss")
+    fig.tight_layout()
+    return fig
+
+
+def phase_diagrams(results: Sequence[dict]) -> Figure:
+    """Several phase diagrams, one row each: empirical beside theoretical (the layout of ``phase_diagram``).
+
+    Args:
+      results: dicts as returned by ``toysup.phase.run_phase`` (``feature_probability``, ``importance``,
+        ``empirical``, ``theoretical``, ``labels``, ``agreement``, ``features``, ``hidden``).
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    fig, axes = plt.subplots(len(results), 2, figsize=(9.5, 3.9 * len(results)), squeeze=False)
+    for row, result in enumerate(results):
+        labels = result["labels"]
+        cmap = ListedColormap(["white", *PHASE_COLORS[:len(labels)]])
+        for ax, key in zip(axes[row], ("empirical", "theoretical")):
+            ax.pcolormesh(_edges(result["feature_probability"]), _edges(result["importance"]),
+                          np.asarray(result[key]) + 1, cmap=cmap, vmin=-0.5, vmax=len(labels) + 0.5,
+                          shading="flat")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("feature probability 1 − S")
+            name = "trained" if key == "empirical" else "theory"
+            ax.set_title(f"n={result['features']}, m={result['hidden']}: {name}", fontsize=10)
+        axes[row, 0].set_ylabel("relative importance of the extra feature")
+        axes[row, 1].legend(handles=[Patch(color=PHASE_COLORS[i], label=name) for i, name in enumerate(labels)],
+                            fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
+                            title=f"agreement {result['agreement']:.0%}", title_fontsize=8)
+    fig.tight_layout()
+    return fig

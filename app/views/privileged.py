@@ -1,0 +1,55 @@
+"""Privileged basis: with a ReLU on the hidden layer, neurons go from monosemantic to polysemantic."""
+
+import numpy as np
+import streamlit as st
+
+import toysup
+from toysup import plots
+from toysup.figures.privileged_basis import MONOSEMANTIC_SHARE, top_feature_share
+
+import shared
+
+KEY = "privileged"
+
+st.title("Superposition in a privileged basis")
+st.markdown("With h = ReLU(Wx) each hidden **neuron** is a meaningful direction. Each bar below is one neuron's "
+            "input weights, one segment per feature (yellow = most important). Dense features: one feature per "
+            "neuron (monosemantic); sparse: several (polysemantic) (paper Sec. 8).")
+
+with st.sidebar:
+    n_features = st.slider("features n", 2, 20, 10, key=f"{KEY}_features")
+    n_hidden = st.slider("neurons m", 1, 10, 5, key=f"{KEY}_hidden")
+    decay = st.slider("importance decay r", 0.5, 1.0, 0.75, 0.05, key=f"{KEY}_decay")
+    probability = st.select_slider("lowest feature probability 1 − S", shared.PROBABILITIES, value=0.01,
+                                   key=f"{KEY}_probability")
+    n_models = st.slider("models across sparsity", 1, 6, 4, key=f"{KEY}_models")
+    steps = st.select_slider("steps", shared.STEPS, value=3000, key=f"{KEY}_steps")
+
+config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, model="relu_hidden",
+                      n_instances=n_models, feature_probability=shared.sparsities(n_models, probability),
+                      importance_decay=decay, steps=steps, learning_rate=1e-2, restarts=2,
+                      chunk_steps=shared.chunk_steps(steps), log_every=1)
+
+shared.report_stop(KEY)
+if st.button("Train", type="primary", key=f"{KEY}_train", disabled=config is None):
+    if shared.attempt(KEY, shared.trained, config) is not None:
+        st.session_state[f"{KEY}_shown"] = config
+
+shown = st.session_state.get(f"{KEY}_shown")
+if shown is None:
+    st.info("Press **Train** (best of 2 fits per model).")
+else:
+    if shown != config:
+        st.caption("Showing the last trained models; the settings have changed since — press Train to update.")
+    result = shared.trained(shown)
+    probabilities = shown.feature_probability_array()[:, 0]
+    shared.show(plots.neuron_feature_weights(result.W, shown.importance_array()[0],
+                                             titles=[f"1−S = {p:.3g}" for p in probabilities]))
+    shares = [top_feature_share(W) for W in result.W]
+    st.dataframe({"1 − S": probabilities,
+                  "monosemantic neurons": [int(np.sum(s >= MONOSEMANTIC_SHARE)) for s in shares],
+                  "polysemantic neurons": [int(np.sum(s < MONOSEMANTIC_SHARE)) for s in shares],
+                  "features represented": [int(np.sum(np.linalg.norm(W, axis=0) > 0.5)) for W in result.W]},
+                 hide_index=True)
+    st.caption(f"A neuron is monosemantic when its largest feature holds ≥ {MONOSEMANTIC_SHARE:.0%} of its "
+               "squared weights; unused neurons are not counted.")

@@ -1,0 +1,200 @@
+"""The geometry of a toy model forming during training, as frames and as a GIF or MP4 (``toysup animate``).
+
+A frame shows one snapshot of W (``toysup.snapshots``): the feature directions W_i in the plane when m = 2,
+else the WᵀW heat map above each feature's dimensionality D_i (paper Sec. 7), one column per instance.
+
+    toysup animate --features 5 --hidden 2 --feature-probability 0.05 --steps 3000 --every 50 --out pentagon.gif
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import metrics
+
+MAX_COLUMNS = 8  # instances drawn per frame; more would be unreadable
+MAX_FRAMES = 1000
+FORMATS = (".gif", ".mp4")
+
+
+def _limit(snapshots: np.ndarray) -> float:
+    """One axis limit for every frame, so the plane does not rescale while the animation plays."""
+    return max(1.2, float(np.abs(snapshots).max()) * 1.1)
+
+
+def draw_frame(fig: Figure, W: np.ndarray, step: int, importance: np.ndarray | None = None,
+               limit: float | None = None, titles: Sequence[str] | None = None) -> Figure:
+    """Clear ``fig`` and draw one snapshot into it.
+
+    Args:
+      W: (instances, hidden, features); at most ``MAX_COLUMNS`` instances are drawn.
+      step: the training step, shown in the title.
+      importance: (features,) colours the directions, yellow = most important; uniform when None.
+      limit: axis half-width of the m = 2 plane (default from W).
+      titles: one per instance.
+    """
+    from matplotlib import colormaps
+
+    W = np.asarray(W, dtype=float)[:MAX_COLUMNS]
+    n_instances, n_hidden, n_features = W.shape
+    fig.clear()
+    if n_hidden == 2:
+        importance = np.ones(n_features) if importance is None else np.asarray(importance, dtype=float)
+        span = np.ptp(importance)
+        colors = colormaps["viridis"]((importance - importance.min()) / span if span > 0 else np.ones(n_features))
+        limit = _limit(W) if limit is None else limit
+        axes = fig.subplots(1, n_instances, squeeze=False)[0]
+        for index, ax in enumerate(axes):
+            for feature in range(n_features):
+                x, y = W[index, :, feature]
+                ax.plot([0, x], [0, y], color=colors[feature], lw=1.5)
+                ax.scatter([x], [y], color=colors[feature], s=16, zorder=3)
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if titles is not None:
+                ax.set_title(titles[index], fontsize=8)
+    else:
+        dimensionality = np.asarray(metrics.feature_dimensionality(W))
+        dims_per_feature = np.asarray(metrics.dimensions_per_feature(W))
+        axes = fig.subplots(2, n_instances, squeeze=False, gridspec_kw={"height_ratios": [3, 1]})
+        for index in range(n_instances):
+            top, bottom = axes[:, index]
+            top.imshow(W[index].T @ W[index], cmap="RdBu_r", vmin=-1, vmax=1)
+            top.set_xticks([])
+            top.set_yticks([])
+            title = f"D* = {dims_per_feature[index]:.2f}"
+            top.set_title(title if titles is None else f"{titles[index]}\n{title}", fontsize=8)
+            bottom.bar(np.arange(n_features), dimensionality[index], color="k", width=0.8)
+            bottom.set_ylim(0, 1.05)
+            bottom.set_xticks([])
+        axes[0, 0].set_ylabel("WᵀW", fontsize=8)
+        axes[1, 0].set_ylabel("D_i", fontsize=8)
+    fig.suptitle(f"step {step}", fontsize=10)
+    return fig
+
+
+def check_output(path: str | Path) -> Path:
+    """The output path, if it names a format that can be written here (MP4 needs ffmpeg)."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"out: must end in {' or '.join(FORMATS)}, got {path.name!r}")
+    if path.suffix.lower() == ".mp4" and shutil.which("ffmpeg") is None:
+        raise ValueError("out: writing MP4 needs ffmpeg on the PATH (e.g. `apt-get install ffmpeg`); "
+                         "write a .gif instead")
+    return path
+
+
+def frame_size(W: np.ndarray) -> tuple[float, float]:
+    """Figure size in inches for snapshots of this shape."""
+    columns = min(np.shape(W)[-3], MAX_COLUMNS)
+    return (max(2.6, 2.2 * columns), 2.8 if np.shape(W)[-2] == 2 else 3.6)
+
+
+def frame_figure(W: np.ndarray, step: int, importance: np.ndarray | None = None, limit: float | None = None,
+                 titles: Sequence[str] | None = None) -> Figure:
+    """A new figure holding one frame (see ``draw_frame``)."""
+    return draw_frame(Figure(figsize=frame_size(W), layout="constrained"), W, step, importance, limit, titles)
+
+
+def save_animation(snapshots: np.ndarray, steps: Sequence[int], path: str | Path, *, fps: int = 10,
+                   importance: np.ndarray | None = None, titles: Sequence[str] | None = None, dpi: int = 100) -> Path:
+    """Write every snapshot as a frame of a GIF (Pillow) or an MP4 (ffmpeg), chosen by the file's suffix.
+
+    Args:
+      snapshots: (frames, instances, hidden, features).
+      steps: the training step of each frame.
+      path: ``….gif`` or ``….mp4``; an MP4 needs ``ffmpeg`` on the PATH.
+    """
+    from matplotlib.animation import FFMpegWriter, PillowWriter
+
+    path = check_output(path)
+    suffix = path.suffix.lower()
+    if not isinstance(fps, int) or not 1 <= fps <= 60:
+        raise ValueError(f"fps: must be an integer in [1, 60], got {fps!r}")
+    snapshots = np.asarray(snapshots)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=frame_size(snapshots[0]), layout="constrained")
+    writer = PillowWriter(fps=fps) if suffix == ".gif" else FFMpegWriter(fps=fps)
+    limit = _limit(snapshots[:, :MAX_COLUMNS])
+    with writer.saving(fig, str(path), dpi):
+        for W, step in zip(snapshots, steps):
+            draw_frame(fig, W, int(step), importance, limit, titles)
+            writer.grab_frame()
+    return path
+
+
+def add_parser(commands) -> None:
+    """Register ``toysup animate`` and ``toysup app`` on the ``toysup`` subcommands."""
+    from .cli import _add_train_flags
+    from .config import ToyConfig
+
+    animate = commands.add_parser("animate", help="train with snapshots and write the geometry forming as GIF/MP4")
+    _add_train_flags(animate, ToyConfig(steps=3000, learning_rate=1e-2))
+    animate.add_argument("--every", type=int, default=50, help="steps between snapshots (frames)")
+    animate.add_argument("--fps", type=int, default=10, help="frames per second")
+    animate.add_argument("--out", default="toysup-out/animation.gif", help="a .gif, or .mp4 (needs ffmpeg)")
+    animate.add_argument("--quiet", action="store_true")
+    animate.set_defaults(handler=cmd_animate)
+
+    app = commands.add_parser("app", help="open the Streamlit app in the browser")
+    app.add_argument("--port", type=int, default=8501)
+    app.set_defaults(handler=cmd_app)
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    from .cli import config_from_args
+    from .config import ToyConfig
+    from .snapshots import snapshot_steps, train_with_snapshots
+
+    config = config_from_args(args, ToyConfig(steps=3000, learning_rate=1e-2))
+    check_output(args.out)  # before any training
+    if args.every < 1 or -(-config.steps // args.every) + 1 > MAX_FRAMES:
+        raise ValueError(f"every: must be >= 1 and give at most {MAX_FRAMES} frames "
+                         f"(steps / every + 1), got {args.every}")
+    if not 1 <= args.fps <= 60:
+        raise ValueError(f"fps: must be in [1, 60], got {args.fps}")
+    start = time.perf_counter()
+    report = None if args.quiet else (lambda done, total: print(f"\rstep {done}/{total}", end="", flush=True))
+    result, snapshots = train_with_snapshots(config, args.every, on_chunk=report)
+    if not args.quiet:
+        print()
+    steps = snapshot_steps(len(snapshots), args.every, result.steps_done)
+    probability = config.feature_probability_array()[:, 0]
+    titles = [f"1−S = {p:.3g}" for p in probability] if config.n_instances > 1 else None
+    path = save_animation(snapshots, steps, args.out, fps=args.fps, importance=config.importance_array()[0],
+                          titles=titles)
+    print(f"{len(snapshots)} frames of {result.steps_done} steps in {time.perf_counter() - start:.1f} s: {path}")
+    return 0
+
+
+def app_file() -> Path:
+    """``app/streamlit_app.py`` of the checkout this package is installed from."""
+    path = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    if not path.is_file():
+        raise ValueError(f"app: no app at {path}; the app ships with the toysup repository — clone it and "
+                         f"install with `pip install -e .`")
+    return path
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    import subprocess
+    import sys
+
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"port: must be in [1, 65535], got {args.port}")
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file()), "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false"]
+    return subprocess.call(command)
+
+
+__all__ = ["draw_frame", "frame_figure", "save_animation", "add_parser"]
