@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import metrics
+from . import metrics, plots
 
 MAX_COLUMNS = 8  # instances drawn per frame; more would be unreadable
 MAX_FRAMES = 1000
@@ -40,29 +40,16 @@ def draw_frame(fig: Figure, W: np.ndarray, step: int, importance: np.ndarray | N
       limit: axis half-width of the m = 2 plane (default from W).
       titles: one per instance.
     """
-    from matplotlib import colormaps
-
     W = np.asarray(W, dtype=float)[:MAX_COLUMNS]
     n_instances, n_hidden, n_features = W.shape
     fig.clear()
     if n_hidden == 2:
         importance = np.ones(n_features) if importance is None else np.asarray(importance, dtype=float)
-        span = np.ptp(importance)
-        colors = colormaps["viridis"]((importance - importance.min()) / span if span > 0 else np.ones(n_features))
         limit = _limit(W) if limit is None else limit
         axes = fig.subplots(1, n_instances, squeeze=False)[0]
         for index, ax in enumerate(axes):
-            for feature in range(n_features):
-                x, y = W[index, :, feature]
-                ax.plot([0, x], [0, y], color=colors[feature], lw=1.5)
-                ax.scatter([x], [y], color=colors[feature], s=16, zorder=3)
-            ax.set_xlim(-limit, limit)
-            ax.set_ylim(-limit, limit)
-            ax.set_aspect("equal")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if titles is not None:
-                ax.set_title(titles[index], fontsize=8)
+            plots.draw_feature_directions(ax, W[index], plots.importance_colors(importance), limit,
+                                          None if titles is None else titles[index], fontsize=8)
     else:
         dimensionality = np.asarray(metrics.feature_dimensionality(W))
         dims_per_feature = np.asarray(metrics.dimensions_per_feature(W))

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from . import metrics  # noqa: E402
 
 
-def _colors(importance: np.ndarray) -> np.ndarray:
+def importance_colors(importance: np.ndarray) -> np.ndarray:
     """Yellow for the most important feature down to purple for the least, as in the paper."""
     importance = np.asarray(importance, dtype=float)
     span = importance.max() - importance.min()
@@ -41,20 +41,26 @@ def feature_directions_2d(W: np.ndarray, importance: np.ndarray | None = None,
     fig, axes = plt.subplots(1, n_instances, figsize=(2.0 * n_instances, 2.3), squeeze=False)
     limit = max(1.2, float(np.abs(W).max()) * 1.1)
     for index, ax in enumerate(axes[0]):
-        colors = _colors(importance[index])
-        for feature in range(n_features):
-            x, y = W[index, :, feature]
-            ax.plot([0, x], [0, y], color=colors[feature], lw=1.5)
-            ax.scatter([x], [y], color=colors[feature], s=18, zorder=3)
-        ax.set_xlim(-limit, limit)
-        ax.set_ylim(-limit, limit)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if titles is not None:
-            ax.set_title(titles[index], fontsize=9)
+        draw_feature_directions(ax, W[index], importance_colors(importance[index]), limit,
+                                None if titles is None else titles[index])
     fig.tight_layout()
     return fig
+
+
+def draw_feature_directions(ax, W: np.ndarray, colors: np.ndarray, limit: float, title: str | None = None,
+                            fontsize: int = 9) -> None:
+    """Draw one m=2 model's feature directions W (2, features) as coloured arrows on ``ax``."""
+    for feature in range(W.shape[1]):
+        x, y = W[:, feature]
+        ax.plot([0, x], [0, y], color=colors[feature], lw=1.5)
+        ax.scatter([x], [y], color=colors[feature], s=18, zorder=3)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=fontsize)
 
 
 def gram_and_bias(W: np.ndarray, b: np.ndarray, titles: Sequence[str] | None = None) -> Figure:
@@ -229,7 +235,7 @@ def neuron_feature_weights(W: np.ndarray, importance: np.ndarray | None = None,
     if W.ndim != 3:
         raise ValueError(f"W: neuron_feature_weights needs shape (instances, hidden, features), got {W.shape}")
     n_instances, n_hidden, n_features = W.shape
-    colors = _colors(np.ones(n_features) if importance is None else np.asarray(importance))
+    colors = importance_colors(np.ones(n_features) if importance is None else np.asarray(importance))
     own_figure = axes is None
     if own_figure:
         fig, grid = plt.subplots(1, n_instances, figsize=(max(2.0, 0.28 * n_hidden + 0.8) * n_instances, 2.8),
