@@ -307,8 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ValueError) as error:
         print(f"toysup: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("toysup: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        print(f"toysup: interrupted{': ' + str(interrupt) if str(interrupt) else ''}", file=sys.stderr)
         return 130
 
 

@@ -156,7 +156,7 @@ def evaluate(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[
     config = result.config
     activations = _check(config, activations)
     run = _sampler(_static_part(config), activations.sampler, activations.options, n_samples)
-    _, _, eval_keys = instance_keys(config.seed, config.n_instances)
+    _, _, eval_keys = instance_keys(config.seed, config.n_instances, getattr(result, "instance_ids", None))
     hyper = hyper_arrays(config)
     rows = []
     for i in range(config.n_instances):

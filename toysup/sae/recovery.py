@@ -1,60 +1,238 @@
 """The recovery phase diagram: where do SAEs recover the true features, and where do they fail?
 
-MCC (and the other metrics) over feature sparsity × dictionary size ratio (latents / true features) ×
-sparsity penalty (L1 / L0 coefficient, or k), for one architecture, on synthetic dictionaries. Grid points
-that share a static shape — every (sparsity, penalty, seed) of one ratio — are instances of one compiled
-training run; each ratio is one run.
+A grid of SAEs of one architecture on synthetic dictionaries, over
+
+* feature sparsity: the expected true L0 ``m`` (Σ_i p_i = m; uniform firing p_i = m / N, or Zipf-like),
+* dictionary size: the ratio ρ = latents / true features (n_latents = max(1, round(ρ N))),
+* sparsity penalty: λ of the L1 penalty (``relu``, ``gated``), λ of the L0 penalty (``jumprelu``), or k
+  (``topk``, ``batchtopk``),
+* seed s: the SAE's initialisation and data stream, and the dictionary itself (directions drawn with seed
+  ``seed + s``: N random unit vectors in d dims, magnitudes U[0, 1]),
+
+each scored against the ground truth by every metric of :func:`toysup.sae.metrics.evaluate` (MCC — the
+Hungarian-matched mean cosine, unmatched features counting 0, so MCC <= min(1, ρ) — MMCS, recovery above
+0.9 / 0.99, L0, explained variance, shrinkage, dead share, …) on ``n_samples`` fresh samples.
+
+It runs on the sweeps infrastructure, :mod:`toysup.chunks`: the grid points of one ratio share a static shape
+and train as instances of one compiled run, split into chunks of at most ``chunk_instances``; each chunk's
+scores are written to ``out/chunks/`` as it finishes, re-running the same grid into the same folder resumes
+(and a different grid is refused), and under ``jax.distributed`` each process takes every
+``process_count``-th chunk. The assembled ``xarray.Dataset`` is saved as ``out/recovery.nc`` (netCDF 3).
+Grid point (i, j, l, s) folds its PRNG keys from its flat index in the grid, so its SAE does not depend on
+the chunking.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
+import jax
 import numpy as np
 import xarray as xr
 
-from .config import SAEConfig
+from .config import ARCHITECTURES, SAEConfig
 from .data import stack, synthetic_activations
 from .metrics import evaluate
 from .train import train_sae
 
 PENALTY_FIELD = {"relu": "l1_coefficient", "gated": "l1_coefficient", "jumprelu": "l0_coefficient",
                  "topk": "k", "batchtopk": "k"}
-VARIABLES = ("mcc", "mmcs", "recovered_0.9", "explained_variance", "l0", "true_l0", "dead_share", "shrinkage")
+DIMS = ("mean_active", "ratio", "penalty", "seed")
+RESULT = "recovery.nc"
+_SET_BY_GRID = ("arch", "n_inputs", "n_latents", "n_instances", "l1_coefficient", "k", "l0_coefficient")
 
 
-def recovery_diagram(arch: str, *, n_features: int, n_inputs: int, mean_active: list[float],
-                     ratios: list[float], penalties: list[float], seeds: int = 1, progress: bool = False,
-                     **config: object) -> xr.Dataset:
-    """Train and score SAEs on a grid; returns a Dataset with dims (mean_active, ratio, penalty, seed).
+@dataclass(frozen=True)
+class _Chunk:
+    """Grid points ``points`` (flat indices into DIMS) of one ratio, trained together."""
+
+    config: SAEConfig
+    points: np.ndarray
+
+
+def _values(name: str, values: Any, low: float, high: float | None = None) -> tuple[float, ...]:
+    """A non-empty list of distinct finite numbers in (low, high]."""
+    try:
+        numbers = tuple(float(v) for v in np.atleast_1d(np.asarray(values, dtype=object)))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: must be numbers, got {values!r}") from None
+    bound = f"in ({low:g}, {high:g}]" if high is not None else f"> {low:g}" if low > -math.inf else "finite"
+    for value in numbers:
+        if not math.isfinite(value) or value <= low or (high is not None and value > high):
+            raise ValueError(f"{name}: every value must be {bound}, got {value:g}")
+    if not numbers or len(set(numbers)) != len(numbers):
+        raise ValueError(f"{name}: must be one or more distinct values, got {list(numbers)}")
+    return numbers
+
+
+def _plan(arch: str, n_features: int, n_inputs: int, mean_active: Sequence[float], ratios: Sequence[float],
+          penalties: Sequence[float], seeds: int, firing: str, chunk_instances: int | None,
+          config: dict[str, Any]) -> tuple[dict[str, Any], list[_Chunk]]:
+    """Validate the grid (before any compute); its JSON description and its chunks."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"arch: must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
+    for name, value in (("n_features", n_features), ("n_inputs", n_inputs), ("seeds", seeds)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
+    if chunk_instances is not None and (isinstance(chunk_instances, bool) or
+                                        not isinstance(chunk_instances, (int, np.integer)) or chunk_instances < 1):
+        raise ValueError(f"chunk_instances: must be an integer >= 1 or None, got {chunk_instances!r}")
+    if firing not in ("uniform", "zipf"):
+        raise ValueError(f"firing: must be one of uniform, zipf, got {firing!r}")
+    unknown = sorted(set(config) - {field.name for field in dataclasses.fields(SAEConfig)})
+    if unknown:
+        raise ValueError(f"config: unknown SAEConfig field(s) {', '.join(unknown)}")
+    taken = sorted(set(config) & set(_SET_BY_GRID))
+    if taken:
+        raise ValueError(f"config: {', '.join(taken)} are set by the grid (arch, n_inputs, ratios, penalties)")
+    mean_active = _values("mean_active", mean_active, 0.0, float(n_features))
+    ratios = _values("ratios", ratios, 0.0)
+    field = PENALTY_FIELD[arch]
+    penalties = _values("penalties", penalties, -math.inf)  # ranges are SAEConfig's, checked per ratio below
+    if arch == "topk" and any(p != int(p) for p in penalties):
+        raise ValueError(f"penalties: k must be an integer for topk, got {list(penalties)}")
+    base = SAEConfig(arch=arch, n_inputs=int(n_inputs), n_latents=max(1, round(max(ratios) * n_features)),
+                     **config)
+    shape = (len(mean_active), len(ratios), len(penalties), seeds)
+    chunks = []
+    for r, ratio in enumerate(ratios):
+        points = np.asarray([np.ravel_multi_index((m, r, p, s), shape)
+                             for m, p, s in itertools.product(range(shape[0]), range(shape[2]), range(seeds))])
+        size = len(points) if chunk_instances is None else int(chunk_instances)
+        for start in range(0, len(points), size):
+            part = points[start:start + size]
+            values = tuple(penalties[i] for i in np.unravel_index(part, shape)[2])
+            values = tuple(int(v) for v in values) if arch == "topk" else values
+            try:
+                chunk_config = base.replace(n_latents=max(1, round(ratio * n_features)), n_instances=len(part),
+                                            **{field: values})
+            except ValueError as error:
+                raise ValueError(f"penalties: at ratio {ratio:g}, {error}") from None
+            chunks.append(_Chunk(chunk_config, part))
+    description = {"kind": "sae recovery diagram", "arch": arch, "n_features": int(n_features),
+                   "n_inputs": int(n_inputs), "firing": firing, "mean_active": list(mean_active),
+                   "ratios": list(ratios), "penalties": list(penalties), "seeds": int(seeds),
+                   "chunk_instances": None if chunk_instances is None else int(chunk_instances),
+                   "config": {k: v for k, v in base.to_dict().items() if k not in _SET_BY_GRID}}
+    return description, chunks
+
+
+def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int,
+                 progress: bool) -> dict[str, np.ndarray] | None:
+    """Train and score one chunk; its arrays, or None when interrupted."""
+    shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
+             description["seeds"])
+    m_index, _, _, s_index = np.unravel_index(chunk.points, shape)
+    dictionaries = {}
+    for m, s in zip(m_index, s_index):
+        if (m, s) not in dictionaries:
+            dictionaries[m, s] = synthetic_activations(
+                description["n_features"], description["n_inputs"], firing=description["firing"],
+                mean_active=description["mean_active"][m], seed=chunk.config.seed + int(s))
+    activations = stack([dictionaries[m, s] for m, s in zip(m_index, s_index)])
+    result = train_sae(chunk.config, activations, progress=progress, instance_ids=chunk.points)
+    if result.steps_done < chunk.config.steps:
+        return None
+    scores = evaluate(result, activations, n_samples=n_samples)
+    return {"points": chunk.points, **{name: np.asarray(value, np.float64) for name, value in scores.items()}}
+
+
+def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: int, n_inputs: int,
+                     mean_active: Sequence[float], ratios: Sequence[float], penalties: Sequence[float],
+                     seeds: int = 1, firing: str = "uniform", n_samples: int = 4096,
+                     chunk_instances: int | None = None, progress: bool = False,
+                     on_progress: Callable[[int, int], None] | None = None, **config: Any) -> xr.Dataset:
+    """Train and score SAEs on a grid (or resume); a Dataset with dims (mean_active, ratio, penalty, seed).
 
     Args:
-      arch: the architecture; ``penalties`` are its L1 / L0 coefficients or its k.
-      n_features, n_inputs: the synthetic dictionary (random directions, uniform firing probability
-        ``mean_active / n_features``, magnitudes U[0, 1]).
-      mean_active: expected true L0 per grid row (the feature sparsity axis).
-      ratios: latents / true features.
-      seeds: SAE initialisations per grid point (the dictionary is fixed by seed 0).
-      config: further ``SAEConfig`` fields (steps, batch_size, learning_rate, …).
+      arch: the architecture; ``penalties`` are its L1 (relu, gated) or L0 (jumprelu) coefficients, or its k.
+      out: the folder for the chunks and ``recovery.nc``; re-running the same grid into it resumes. None: a
+        temporary folder, removed afterwards.
+      n_features, n_inputs: N true features in d dimensions.
+      mean_active: expected true L0 per grid row (the feature sparsity axis), each in (0, N].
+      ratios: latents / true features, each > 0.
+      penalties: the sparsity setting per grid column (integers for topk).
+      seeds: seeds per grid point, >= 1; seed s draws the dictionary with ``config['seed'] + s``.
+      firing: ``uniform`` or ``zipf`` (see :func:`toysup.sae.data.synthetic_activations`).
+      n_samples: fresh samples per SAE for the firing and reconstruction metrics.
+      chunk_instances: at most this many SAEs per chunk (None: one chunk per ratio).
+      progress: tqdm bars over chunks and over the steps of a chunk.
+      on_progress: called as ``on_progress(chunks_done, n_chunks)`` after each written chunk.
+      config: further ``SAEConfig`` fields shared by every SAE (steps, batch_size, learning_rate, seed, …). The
+        L1 SAEs need ``penalty_warmup_steps`` (e.g. steps // 5) or they may collapse to L0 = 0.
+
+    Returns:
+      Every metric of ``evaluate`` as a variable (``recovered_0.9`` as ``recovered_0_9``), coordinates
+      ``mean_active``, ``ratio``, ``penalty``, ``seed`` and ``n_latents`` (along ratio), the settings as
+      attributes (``recovery``: the grid's JSON description).
+
+    Raises:
+      ValueError: a bad grid value, naming the field and its range, before any compute.
+      KeyboardInterrupt: after Ctrl-C (or an ``on_progress`` raising it), once finished chunks are written.
     """
-    field = PENALTY_FIELD[arch]
-    grid = list(itertools.product(mean_active, penalties, range(seeds)))
-    parts = {m: synthetic_activations(n_features, n_inputs, mean_active=m) for m in mean_active}
-    activations = stack([parts[m] for m, _, _ in grid])
-    values = {name: np.full((len(mean_active), len(ratios), len(penalties), seeds), np.nan) for name in VARIABLES}
-    for r, ratio in enumerate(ratios):
-        penalty = tuple(int(p) if field == "k" and arch == "topk" else float(p) for _, p, _ in grid)
-        sae_config = SAEConfig(arch=arch, n_inputs=n_inputs, n_latents=max(1, round(ratio * n_features)),
-                               n_instances=len(grid), **{field: penalty}, **config)
-        result = train_sae(sae_config, activations, progress=progress)
-        scores = evaluate(result, activations, n_samples=4096)
-        for name in VARIABLES:
-            values[name][:, r] = scores[name].reshape(len(mean_active), len(penalties), seeds)
-    coords = {"mean_active": list(mean_active), "ratio": list(ratios), "penalty": list(penalties),
-              "seed": list(range(seeds))}
-    dims = ("mean_active", "ratio", "penalty", "seed")
-    return xr.Dataset({name.replace(".", "_"): (dims, v) for name, v in values.items()}, coords=coords,
-                      attrs={"arch": arch, "penalty_field": field, "n_features": n_features, "n_inputs": n_inputs})
+    from ..chunks import run_chunks
+
+    description, chunks = _plan(arch, n_features, n_inputs, mean_active, ratios, penalties, seeds, firing,
+                                chunk_instances, config)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples: must be an integer >= 1, got {n_samples!r}")
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="toysup-recovery-") as folder:
+            return recovery_diagram(arch, out=folder, n_features=n_features, n_inputs=n_inputs,
+                                    mean_active=mean_active, ratios=ratios, penalties=penalties, seeds=seeds,
+                                    firing=firing, n_samples=n_samples, chunk_instances=chunk_instances,
+                                    progress=progress, on_progress=on_progress, **config)
+    description["n_samples"] = int(n_samples)
+    run_chunks(out, description, len(chunks),
+               lambda index: _train_chunk(chunks[index], description, n_samples, progress),
+               progress=progress, on_progress=on_progress)
+    dataset = _assemble(description, len(chunks), Path(out))
+    if jax.process_index() == 0:
+        dataset.to_netcdf(Path(out) / RESULT, engine="scipy")
+    return dataset
 
 
-__all__ = ["recovery_diagram", "PENALTY_FIELD"]
+def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Dataset:
+    from .. import __version__
+    from ..chunks import read_chunk
+
+    shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
+             description["seeds"])
+    variables: dict[str, np.ndarray] = {}
+    for index in range(n_chunks):
+        values = read_chunk(out, index)
+        points = values.pop("points")
+        for name, value in values.items():
+            variables.setdefault(name, np.full(math.prod(shape), np.nan))[points] = value
+    n_features = description["n_features"]
+    coords = {"mean_active": description["mean_active"], "ratio": description["ratios"],
+              "penalty": description["penalties"], "seed": np.arange(shape[3], dtype=np.int32),
+              "n_latents": ("ratio", np.asarray([max(1, round(r * n_features)) for r in description["ratios"]],
+                                                np.int32))}
+    attrs = {"arch": description["arch"], "penalty_field": PENALTY_FIELD[description["arch"]],
+             "n_features": n_features, "n_inputs": description["n_inputs"], "firing": description["firing"],
+             "recovery": json.dumps(description), "toysup_version": __version__, "jax_version": jax.__version__}
+    return xr.Dataset({name.replace(".", "_"): (DIMS, value.reshape(shape)) for name, value in variables.items()},
+                      coords=coords, attrs=attrs)
+
+
+def load_recovery(out: str | Path) -> xr.Dataset:
+    """The dataset of a finished recovery diagram (``out/recovery.nc``)."""
+    path = Path(out) / RESULT
+    if not path.exists():
+        raise ValueError(f"out: not a finished recovery diagram, {path} is missing")
+    try:
+        with xr.open_dataset(path, engine="scipy") as dataset:
+            return dataset.load()
+    except (ValueError, OSError, TypeError) as error:
+        raise ValueError(f"out: {path} cannot be read ({error})") from None
+
+
+__all__ = ["recovery_diagram", "load_recovery", "PENALTY_FIELD"]

@@ -53,6 +53,7 @@ class SAEResult:
       history: per logged block, ``loss``, ``mse`` and ``l0`` means of shape (blocks, instances).
       steps_since_fired: (instances, latents) at the end; >= ``dead_window`` means dead.
       steps_done: steps completed.
+      instance_ids: the ids the instances' keys were folded from (None: 0 … instances − 1).
     """
 
     config: SAEConfig
@@ -60,6 +61,7 @@ class SAEResult:
     history: dict[str, np.ndarray]
     steps_since_fired: np.ndarray
     steps_done: int
+    instance_ids: np.ndarray | None = None
 
     @property
     def decoder(self) -> np.ndarray:
@@ -207,23 +209,32 @@ def _check(config: SAEConfig, activations: Activations) -> Activations:
     return activations
 
 
-def instance_keys(seed: int, n_instances: int) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """(init, data, evaluation) keys per instance: ``fold_in(stream, instance)`` of three streams of the seed."""
+def instance_keys(seed: int, n_instances: int, ids: Any = None) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(init, data, evaluation) keys per instance: ``fold_in(stream, id)`` of three streams of the seed, with
+    id = the instance's position, or ``ids[instance]`` when given (so a grid point's SAE does not depend on
+    which other instances it was trained with)."""
     streams = jax.random.split(jax.random.key(seed), 3)
-    index = jnp.arange(n_instances)
+    index = jnp.arange(n_instances) if ids is None else jnp.asarray(ids, jnp.int32)
     return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, index) for stream in streams)
 
 
 def train_sae(config: SAEConfig, activations: Activations, *, progress: bool = True,
-              on_chunk: Callable[[int, int], None] | None = None) -> SAEResult:
+              on_chunk: Callable[[int, int], None] | None = None, instance_ids: Any = None) -> SAEResult:
     """Train ``config.n_instances`` SAEs together, instance i on instance i of ``activations``
     (one-instance activations are shared by all).
 
-    Ctrl-C stops the run cleanly and returns what the finished chunks reached.
+    ``instance_ids`` (distinct integers >= 0, one per instance) replace the instances' positions in their PRNG
+    keys (see :func:`instance_keys`). Ctrl-C stops the run cleanly and returns what the finished chunks reached.
     """
     activations = _check(config, activations)
+    if instance_ids is not None:
+        instance_ids = np.asarray(instance_ids)
+        if instance_ids.shape != (config.n_instances,) or instance_ids.dtype.kind not in "iu" or \
+                np.any(instance_ids < 0) or len(np.unique(instance_ids)) != config.n_instances:
+            raise ValueError(f"instance_ids: must be {config.n_instances} distinct integers >= 0, "
+                             f"got {instance_ids.tolist()!r}")
     init, run_chunk = _compiled(_static_part(config), activations.sampler, activations.options)
-    init_keys, data_keys, _ = instance_keys(config.seed, config.n_instances)
+    init_keys, data_keys, _ = instance_keys(config.seed, config.n_instances, instance_ids)
     arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
     hyper = {name: jnp.asarray(value) for name, value in hyper_arrays(config).items()}
     state = init(init_keys)
@@ -253,7 +264,8 @@ def train_sae(config: SAEConfig, activations: Activations, *, progress: bool = T
     history = {name: table[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
     params = {name: np.asarray(value, np.float32) for name, value in state.params.items()}
     return SAEResult(config=config, params=params, history=history,
-                     steps_since_fired=np.asarray(state.steps_since_fired), steps_done=steps_done)
+                     steps_since_fired=np.asarray(state.steps_since_fired), steps_done=steps_done,
+                     instance_ids=instance_ids)
 
 
 __all__ = ["SAEResult", "SAEState", "train_sae", "hyper_arrays", "make_optimizer", "instance_keys"]
