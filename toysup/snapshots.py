@@ -19,7 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .config import ToyConfig
-from .train import TrainResult, _block_means, _compiled, _static_part, best_restarts, copy_keys, final_loss_of
+from .train import (TrainResult, _block_means, _compiled, _static_part, best_restarts, copy_keys, final_loss_of,
+                    run_steps)
 
 
 def snapshot_steps(n_snapshots: int, every: int, steps_done: int) -> np.ndarray:
@@ -55,19 +56,17 @@ def train_with_snapshots(config: ToyConfig, every: int, *,
     weight = "W1" if config.model == "abs" else "W"
 
     snapshots = [np.asarray(state.params["params"][weight])]
-    history: list[np.ndarray] = []
-    steps_done = 0
-    try:
-        while steps_done < config.steps:
-            state, losses = run_chunk(state, data_keys, probability, importance, steps_done)
-            done_now = min(every, config.steps - steps_done)
-            history.append(_block_means(np.asarray(losses)[:done_now], config.log_every))
-            snapshots.append(np.asarray(state.params["params"][weight]))
-            steps_done += done_now
-            if on_chunk is not None:
-                on_chunk(steps_done, config.steps)
-    except KeyboardInterrupt:
-        pass
+
+    def advance(first_step: int) -> np.ndarray:
+        nonlocal state
+        new_state, losses = run_chunk(state, data_keys, probability, importance, first_step)
+        losses = np.asarray(losses)
+        state = new_state
+        snapshots.append(np.asarray(state.params["params"][weight]))
+        return losses
+
+    chunks, steps_done = run_steps(advance, config.steps, every, progress=False, on_chunk=on_chunk)
+    history = [_block_means(losses, config.log_every) for losses in chunks]
 
     loss_history = np.concatenate(history) if history else np.zeros((0, n_copies), np.float32)
     final_loss = final_loss_of(loss_history)

@@ -175,6 +175,38 @@ def _shard_copies(arrays: Any, n_devices: int) -> Any:
     return jax.device_put(arrays, NamedSharding(mesh, PartitionSpec("copies")))
 
 
+def run_steps(run_chunk: Callable[[int], np.ndarray], steps: int, chunk_steps: int, *, progress: bool = True,
+              on_chunk: Callable[[int, int], None] | None = None) -> tuple[list[np.ndarray], int]:
+    """Drive a compiled chunk of steps until ``steps`` are done: the loop every training run shares.
+
+    ``run_chunk(first_step)`` runs ``min(chunk_steps, steps)`` steps from ``first_step`` (advancing whatever
+    state it closes over) and returns its per-step outputs, leading axis the steps. A tqdm bar advances and
+    ``on_chunk(steps_done, steps)`` is called after each chunk; Ctrl-C stops between or during chunks.
+
+    Returns:
+      The outputs of each finished chunk, cut to the steps that count (the last chunk may pass the end), and the
+      number of steps done.
+    """
+    chunk = min(chunk_steps, steps)
+    outputs: list[np.ndarray] = []
+    steps_done = 0
+    bar = tqdm(total=steps, unit="step", disable=not progress, leave=False)
+    try:
+        while steps_done < steps:
+            values = np.asarray(run_chunk(steps_done))  # waits for the chunk
+            done_now = min(chunk, steps - steps_done)
+            outputs.append(values[:done_now])
+            steps_done += done_now
+            bar.update(done_now)
+            if on_chunk is not None:
+                on_chunk(steps_done, steps)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bar.close()
+    return outputs, steps_done
+
+
 @dataclass(frozen=True)
 class CopiesResult:
     """Every copy of a run, before restarts are reduced: params leaves (copies, …), loss_history
@@ -218,26 +250,15 @@ def train_copies(
             (init_keys, data_keys, probability, importance), n_devices)
     state = init(init_keys)
 
-    chunk = min(config.chunk_steps, config.steps)
-    history: list[np.ndarray] = []
-    steps_done = 0
-    bar = tqdm(total=config.steps, unit="step", disable=not progress, leave=False)
-    try:
-        while steps_done < config.steps:
-            new_state, losses = run_chunk(state, data_keys, probability, importance, steps_done)
-            losses = np.asarray(losses)  # waits for the chunk
-            state = new_state
-            done_now = min(chunk, config.steps - steps_done)
-            history.append(_block_means(losses[:done_now, :n_copies], config.log_every))
-            steps_done += done_now
-            bar.update(done_now)
-            if on_chunk is not None:
-                on_chunk(steps_done, config.steps)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        bar.close()
+    def advance(first_step: int) -> np.ndarray:
+        nonlocal state
+        new_state, losses = run_chunk(state, data_keys, probability, importance, first_step)
+        losses = np.asarray(losses)  # the state moves on only once its chunk has finished
+        state = new_state
+        return losses
 
+    chunks, steps_done = run_steps(advance, config.steps, config.chunk_steps, progress=progress, on_chunk=on_chunk)
+    history = [_block_means(losses[:, :n_copies], config.log_every) for losses in chunks]
     params = {name: np.asarray(value)[:n_copies] for name, value in state.params["params"].items()}
     loss_history = np.concatenate(history) if history else np.zeros((0, n_copies), np.float32)
     final_loss = final_loss_of(loss_history)

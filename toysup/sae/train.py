@@ -23,8 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
 
+from ..train import run_steps
 from .config import SAEConfig
 from .data import Activations, draw
 from .models import LATENT_PARAMS, architecture, decoder_weights
@@ -239,26 +239,16 @@ def train_sae(config: SAEConfig, activations: Activations, *, progress: bool = T
     hyper = {name: jnp.asarray(value) for name, value in hyper_arrays(config).items()}
     state = init(init_keys)
 
-    chunk = min(config.chunk_steps, config.steps)
-    logged: list[np.ndarray] = []
-    steps_done = 0
-    bar = tqdm(total=config.steps, unit="step", disable=not progress, leave=False)
-    try:
-        while steps_done < config.steps:
-            new_state, values = run_chunk(state, arrays, hyper, data_keys, steps_done)
-            values = np.asarray(values)  # (chunk, instances, 3); waits for the chunk
-            state = new_state
-            done_now = min(chunk, config.steps - steps_done)
-            values = values[:done_now]
-            logged.extend(values[i:i + config.log_every].mean(axis=0) for i in range(0, done_now, config.log_every))
-            steps_done += done_now
-            bar.update(done_now)
-            if on_chunk is not None:
-                on_chunk(steps_done, config.steps)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        bar.close()
+    def advance(first_step: int) -> np.ndarray:
+        nonlocal state
+        new_state, values = run_chunk(state, arrays, hyper, data_keys, first_step)
+        values = np.asarray(values)  # (chunk, instances, 3); the state moves on once its chunk has finished
+        state = new_state
+        return values
+
+    chunks, steps_done = run_steps(advance, config.steps, config.chunk_steps, progress=progress, on_chunk=on_chunk)
+    logged = [values[i:i + config.log_every].mean(axis=0)
+              for values in chunks for i in range(0, len(values), config.log_every)]
 
     table = np.stack(logged) if logged else np.zeros((0, config.n_instances, len(HISTORY)), np.float32)
     history = {name: table[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
