@@ -82,6 +82,21 @@ def attempt(key: str, work: Callable[..., Any], *args: Any) -> Any:
             return None
 
 
+def train_button(key: str, config: Any, work: Callable[[Any], Any], hint: str = "Press **Train**.") -> Any:
+    """The Train button of a page: runs ``work(config)`` (cached) when pressed and returns the config of the
+    results to show — the last trained one, which may differ from the current widgets — or None, after a hint."""
+    report_stop(key)
+    if st.button("Train", type="primary", key=f"{key}_train", disabled=config is None):
+        if attempt(key, work, config) is not None:
+            st.session_state[f"{key}_shown"] = config
+    shown = st.session_state.get(f"{key}_shown")
+    if shown is None:
+        st.info(hint)
+    elif shown != config:
+        st.caption("Showing the last trained models; the settings have changed since — press Train to update.")
+    return shown
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def trained(config: toysup.ToyConfig) -> toysup.TrainResult:
     """``toysup.train(config)``, remembered across reruns and sessions."""

@@ -31,17 +31,8 @@ config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden
                       importance_decay=decay, steps=steps, batch_size=256, learning_rate=1e-2, schedule="cosine",
                       chunk_steps=shared.chunk_steps(steps), log_every=1)
 
-shared.report_stop(KEY)
-if st.button("Train", type="primary", key=f"{KEY}_train", disabled=config is None):
-    if shared.attempt(KEY, shared.trained, config) is not None:
-        st.session_state[f"{KEY}_shown"] = config
-
-shown = st.session_state.get(f"{KEY}_shown")
-if shown is None:
-    st.info("Press **Train**.")
-else:
-    if shown != config:
-        st.caption("Showing the last trained models; the settings have changed since — press Train to update.")
+shown = shared.train_button(KEY, config, shared.trained, "Press **Train**.")
+if shown is not None:
     result = shared.trained(shown)
     probabilities = shown.feature_probability_array()[:, 0]
     W1, W2 = result.params["W1"], result.params["W2"]

@@ -33,17 +33,8 @@ config = shared.build(
     correlated_sets=sets if kind == "correlated" else (), anticorrelated_sets=sets if kind == "anticorrelated" else (),
     steps=steps, learning_rate=1e-2, restarts=2, chunk_steps=shared.chunk_steps(steps), log_every=1)
 
-shared.report_stop(KEY)
-if st.button("Train", type="primary", key=f"{KEY}_train", disabled=config is None):
-    if shared.attempt(KEY, shared.trained, config) is not None:
-        st.session_state[f"{KEY}_shown"] = config
-
-shown = st.session_state.get(f"{KEY}_shown")
-if shown is None:
-    st.info("Press **Train** (best of 2 fits per model).")
-else:
-    if shown != config:
-        st.caption("Showing the last trained models; the settings have changed since — press Train to update.")
+shown = shared.train_button(KEY, config, shared.trained, "Press **Train** (best of 2 fits per model).")
+if shown is not None:
     result = shared.trained(shown)
     shown_set_size = (shown.correlated_sets + shown.anticorrelated_sets or (1,))[0]
     set_of_feature = np.arange(shown.n_features) // shown_set_size  # independent features: one colour each

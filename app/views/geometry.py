@@ -38,17 +38,9 @@ config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden
                       feature_probability=probabilities, steps=steps, batch_size=256, learning_rate=1e-2,
                       schedule="cosine", chunk_steps=shared.chunk_steps(steps), log_every=1)
 
-shared.report_stop(KEY)
-if st.button("Train", type="primary", key=f"{KEY}_train", disabled=config is None):
-    if shared.attempt(KEY, geometry, config) is not None:
-        st.session_state[f"{KEY}_shown"] = config
-
-shown = st.session_state.get(f"{KEY}_shown")
-if shown is None:
-    st.info(f"Press **Train** to train {n_models} models of {n_features} features in {n_hidden} dimensions.")
-else:
-    if shown != config:
-        st.caption("Showing the last trained models; the settings have changed since — press Train to update.")
+shown = shared.train_button(KEY, config, geometry,
+                            f"Press **Train** to train {n_models} models of {n_features} features in {n_hidden} dimensions.")
+if shown is not None:
     data = geometry(shown)
     left, right = st.columns(2)
     with left:
