@@ -53,5 +53,5 @@ def test_dict_round_trip_and_lists_become_tuples():
     again = ToyConfig.from_dict(config.to_dict())
     assert again == config and hash(again) == hash(config)
     assert isinstance(again.correlated_sets, tuple)
-    with pytest.raises(ValueError, match="unknown field"):
+    with pytest.raises(ValueError, match="unknown ToyConfig field"):
         ToyConfig.from_dict({"n_feature": 3})

@@ -197,14 +197,19 @@ class ToyConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "ToyConfig":
         """Build a config from a dict (e.g. a run's config.json); unknown keys are an error."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"config: unknown field(s) {', '.join(unknown)}")
-        return cls(**values)
+        return from_known_fields(cls, values)
 
     def replace(self, **changes: Any) -> "ToyConfig":
         return dataclasses.replace(self, **changes)
+
+
+def from_known_fields(cls: type, values: dict[str, Any]) -> Any:
+    """``cls(**values)`` for a config dataclass, refusing keys that are not its fields with a clear error."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"config: unknown {cls.__name__} field(s) {', '.join(unknown)}")
+    return cls(**values)
 
 
 def geometric_importance(n_features: int, ratio: float) -> tuple[float, ...]:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..config import from_known_fields
+
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated")
 RESAMPLING = ("none", "random", "inputs")
 SCHEDULES = ("constant", "linear", "cosine")
@@ -180,11 +182,7 @@ class SAEConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "SAEConfig":
         """Build a config from a dict (e.g. a saved config.json); unknown keys are an error."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"config: unknown field(s) {', '.join(unknown)}")
-        return cls(**values)
+        return from_known_fields(cls, values)
 
     def replace(self, **changes: Any) -> "SAEConfig":
         return dataclasses.replace(self, **changes)
