@@ -34,6 +34,20 @@ def read_chunk(directory: Path, index: int) -> dict[str, np.ndarray]:
         return {name: stored[name] for name in stored.files}
 
 
+def read_dataset(path: Path, missing: str, corrupted: str) -> Any:
+    """An xarray dataset written as netCDF, loaded into memory; a missing or unreadable file is a ValueError that
+    starts with ``missing`` or ``corrupted``."""
+    import xarray as xr
+
+    if not path.exists():
+        raise ValueError(f"{missing}: {path} is missing")
+    try:
+        with xr.open_dataset(path, engine="scipy") as dataset:
+            return dataset.load()
+    except (ValueError, OSError, TypeError) as error:
+        raise ValueError(f"{corrupted}: {path} cannot be read ({error})") from None
+
+
 def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
     temporary = path.with_name(path.stem + f".tmp{os.getpid()}.npz")
     np.savez(temporary, **arrays)

@@ -29,7 +29,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__, metrics
-from .chunks import read_chunk, run_chunks
+from .chunks import read_chunk, read_dataset, run_chunks
 from .config import ToyConfig
 from .train import _static_part, best_restarts, train_copies
 
@@ -300,14 +300,7 @@ def _extra_dims(label: str, ndim: int) -> tuple[str, ...]:
 
 def load_sweep(directory: str | Path) -> xr.Dataset:
     """The dataset of a finished sweep (``DIR/sweep.nc``)."""
-    path = Path(directory) / "sweep.nc"
-    if not path.exists():
-        raise ValueError(f"not a finished toysup sweep: {path} is missing")
-    try:
-        with xr.open_dataset(path, engine="scipy") as dataset:
-            return dataset.load()
-    except (ValueError, OSError, TypeError) as error:
-        raise ValueError(f"corrupted sweep: {path} cannot be read ({error})") from None
+    return read_dataset(Path(directory) / "sweep.nc", "not a finished toysup sweep", "corrupted sweep")
 
 
 def sweep_spec(base: ToyConfig, axes: Sequence[Axis | str] | dict[str, Sequence], **options: Any) -> SweepSpec:

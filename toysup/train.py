@@ -71,18 +71,23 @@ def _static_part(config: ToyConfig) -> ToyConfig:
     )
 
 
+def learning_rate_schedule(learning_rate: float, schedule: str, steps: int, warmup_steps: int) -> optax.Schedule:
+    """A constant, linear (to 0) or cosine (to 0) schedule after a linear warm-up from 0 over ``warmup_steps``."""
+    decay_steps = steps - warmup_steps
+    after_warmup = {
+        "constant": optax.constant_schedule(learning_rate),
+        "linear": optax.linear_schedule(learning_rate, 0.0, decay_steps),
+        "cosine": optax.cosine_decay_schedule(learning_rate, decay_steps),
+    }[schedule]
+    if not warmup_steps:
+        return after_warmup
+    warmup = optax.linear_schedule(0.0, learning_rate, warmup_steps)
+    return optax.join_schedules([warmup, after_warmup], [warmup_steps])
+
+
 def make_optimizer(config: ToyConfig) -> optax.GradientTransformation:
     """Adam or AdamW with a constant, linear or cosine schedule after a linear warm-up."""
-    decay_steps = config.steps - config.warmup_steps
-    after_warmup = {
-        "constant": optax.constant_schedule(config.learning_rate),
-        "linear": optax.linear_schedule(config.learning_rate, 0.0, decay_steps),
-        "cosine": optax.cosine_decay_schedule(config.learning_rate, decay_steps),
-    }[config.schedule]
-    schedule = after_warmup
-    if config.warmup_steps:
-        warmup = optax.linear_schedule(0.0, config.learning_rate, config.warmup_steps)
-        schedule = optax.join_schedules([warmup, after_warmup], [config.warmup_steps])
+    schedule = learning_rate_schedule(config.learning_rate, config.schedule, config.steps, config.warmup_steps)
     if config.optimizer == "adamw":
         return optax.adamw(schedule, weight_decay=config.weight_decay)
     return optax.adam(schedule)

@@ -37,6 +37,7 @@ import jax
 import numpy as np
 import xarray as xr
 
+from ..chunks import read_chunk, read_dataset, run_chunks
 from .config import ARCHITECTURES, SAEConfig
 from .data import stack, synthetic_activations
 from .metrics import evaluate
@@ -177,7 +178,6 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
       ValueError: a bad grid value, naming the field and its range, before any compute.
       KeyboardInterrupt: after Ctrl-C (or an ``on_progress`` raising it), once finished chunks are written.
     """
-    from ..chunks import run_chunks
 
     description, chunks = _plan(arch, n_features, n_inputs, mean_active, ratios, penalties, seeds, firing,
                                 chunk_instances, config)
@@ -201,7 +201,6 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
 
 def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Dataset:
     from .. import __version__
-    from ..chunks import read_chunk
 
     shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
              description["seeds"])
@@ -225,14 +224,7 @@ def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Datas
 
 def load_recovery(out: str | Path) -> xr.Dataset:
     """The dataset of a finished recovery diagram (``out/recovery.nc``)."""
-    path = Path(out) / RESULT
-    if not path.exists():
-        raise ValueError(f"out: not a finished recovery diagram, {path} is missing")
-    try:
-        with xr.open_dataset(path, engine="scipy") as dataset:
-            return dataset.load()
-    except (ValueError, OSError, TypeError) as error:
-        raise ValueError(f"out: {path} cannot be read ({error})") from None
+    return read_dataset(Path(out) / RESULT, "out: not a finished recovery diagram", "out")
 
 
 __all__ = ["recovery_diagram", "load_recovery", "PENALTY_FIELD"]

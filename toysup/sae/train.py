@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..train import run_steps
+from ..train import learning_rate_schedule, run_steps
 from .config import SAEConfig
 from .data import Activations, draw
 from .models import LATENT_PARAMS, architecture, decoder_weights
@@ -85,16 +85,8 @@ def _static_part(config: SAEConfig) -> SAEConfig:
 
 def make_optimizer(config: SAEConfig) -> optax.GradientTransformation:
     """Adam with a constant, linear or cosine schedule after a linear warm-up."""
-    decay_steps = config.steps - config.warmup_steps
-    schedule = {
-        "constant": optax.constant_schedule(config.learning_rate),
-        "linear": optax.linear_schedule(config.learning_rate, 0.0, decay_steps),
-        "cosine": optax.cosine_decay_schedule(config.learning_rate, decay_steps),
-    }[config.schedule]
-    if config.warmup_steps:
-        warmup = optax.linear_schedule(0.0, config.learning_rate, config.warmup_steps)
-        schedule = optax.join_schedules([warmup, schedule], [config.warmup_steps])
-    return optax.adam(schedule)
+    return optax.adam(learning_rate_schedule(config.learning_rate, config.schedule, config.steps,
+                                             config.warmup_steps))
 
 
 def _map_moments(opt_state: Any, keys: frozenset, fn: Callable[[dict], dict]) -> Any:
