@@ -63,6 +63,14 @@ def draw_feature_directions(ax, W: np.ndarray, colors: np.ndarray, limit: float,
         ax.set_title(title, fontsize=fontsize)
 
 
+def reference_line(ax, level: float, label: str, *, line_color: str = "tab:blue", text_color: str | None = None,
+                   alpha: float = 1.0, ls: str = "-") -> None:
+    """A horizontal reference line at ``level``, labelled just outside the right edge of the axes."""
+    ax.axhline(level, color=line_color, alpha=alpha, lw=0.8, ls=ls)
+    ax.annotate(label, (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points",
+                va="center", fontsize=8, color=text_color or line_color)
+
+
 def gram_and_bias(W: np.ndarray, b: np.ndarray, titles: Sequence[str] | None = None) -> Figure:
     """Per instance: the WᵀW heat map (red positive, blue negative), the bias, and ‖W_i‖ bars coloured by
     interference (black: no interference, yellow: in superposition), as in the paper's basic results."""
@@ -170,9 +178,7 @@ def dimensions_per_feature_curve(inverse_probability: np.ndarray, dims_per_featu
     """
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for level in levels:
-        ax.axhline(level, color="0.6", ls="--", lw=0.8)
-        ax.annotate(f"{level:g}", (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=8, color="0.4")
+        reference_line(ax, level, f"{level:g}", line_color="0.6", text_color="0.4", ls="--")
     ax.plot(inverse_probability, dims_per_feature, "o-", color="k", ms=3.5, lw=1)
     ax.set_xscale("log")
     ax.set_ylim(0, 1.1)
@@ -198,9 +204,7 @@ def feature_dimensionality_scatter(inverse_probability: np.ndarray, dimensionali
     dimensionality = np.asarray(dimensionality, dtype=float)
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for top, bottom in fractions:
-        ax.axhline(top / bottom, color="tab:blue", alpha=0.35, lw=0.8)
-        ax.annotate(f"{top}/{bottom}", (1.0, top / bottom), xycoords=("axes fraction", "data"), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=8, color="tab:blue")
+        reference_line(ax, top / bottom, f"{top}/{bottom}", alpha=0.35)
     logs = np.log(inverse_probability)
     spacing = np.min(np.diff(np.sort(logs))) if len(logs) > 1 else 0.1
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, dimensionality.shape) * spacing
@@ -291,10 +295,7 @@ def dimensionality_over_training(steps: np.ndarray, dimensionality: np.ndarray, 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 4.6), sharex=True,
                                       gridspec_kw={"height_ratios": [3, 1]})
     for numerator, denominator in fractions:
-        top.axhline(numerator / denominator, color="tab:blue", alpha=0.3, lw=0.8)
-        top.annotate(f"{numerator}/{denominator}", (1.0, numerator / denominator),
-                     xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points", va="center",
-                     fontsize=8, color="tab:blue")
+        reference_line(top, numerator / denominator, f"{numerator}/{denominator}", alpha=0.3)
     cmap = plt.get_cmap("tab20")
     for feature in range(dimensionality.shape[1]):  # hundreds of lines: rasterised so the SVG stays small
         top.plot(steps, dimensionality[:, feature], lw=0.8, alpha=0.8, color=cmap(feature % 20), rasterized=True)

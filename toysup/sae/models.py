@@ -165,15 +165,20 @@ def _topk(config: SAEConfig) -> Architecture:
     def loss(params, x, step, dead, hyper):
         pre = pre_activation(params, x)
         f = jnp.where(_top_k_mask(pre, hyper["k"], int(config.k_max)), jax.nn.relu(pre), 0.0)
-        x_hat = decode(params, f)
-        error = _squared_error(x, x_hat)
-        mse = error.mean()
-        total = mse
-        if config.aux_coefficient > 0:
-            total = total + config.aux_coefficient * _aux_k_loss(config, params, x, x_hat, pre, dead)
+        total, mse, error = _reconstruction_with_aux_k(config, params, x, decode(params, f), pre, dead)
         return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}
 
     return Architecture(init, encode, decode, loss, _normalise_decoder)
+
+
+def _reconstruction_with_aux_k(config: SAEConfig, params, x, x_hat, pre, dead):
+    """(loss, MSE, per-sample squared error) of the TopK-style SAEs: MSE plus the AuxK term on dead latents."""
+    error = _squared_error(x, x_hat)
+    mse = error.mean()
+    total = mse
+    if config.aux_coefficient > 0:
+        total = total + config.aux_coefficient * _aux_k_loss(config, params, x, x_hat, pre, dead)
+    return total, mse, error
 
 
 def _batchtopk(config: SAEConfig) -> Architecture:
@@ -195,12 +200,7 @@ def _batchtopk(config: SAEConfig) -> Architecture:
         kth = jax.lax.stop_gradient(jnp.take(top, n_kept - 1))
         kept = (pre >= kth) & (pre > 0)
         f = jnp.where(kept, pre, 0.0)
-        x_hat = decode(params, f)
-        error = _squared_error(x, x_hat)
-        mse = error.mean()
-        total = mse
-        if config.aux_coefficient > 0:
-            total = total + config.aux_coefficient * _aux_k_loss(config, params, x, x_hat, pre_raw, dead)
+        total, mse, error = _reconstruction_with_aux_k(config, params, x, decode(params, f), pre_raw, dead)
         smallest_kept = jnp.min(jnp.where(kept, pre, jnp.inf))
         aux = {"mse": mse, "smallest_kept": jnp.where(jnp.isfinite(smallest_kept), smallest_kept, 0.0),
                "first_step": step == 0, **_common(config, jnp.any(kept, axis=0), error, f)}
