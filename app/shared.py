@@ -31,6 +31,11 @@ def chunk_steps(steps: int) -> int:
     return min(steps, 100)
 
 
+def log_every(steps: int) -> int:
+    """Steps per point of a loss curve: at most about 500 points."""
+    return max(1, steps // 500)
+
+
 @contextlib.contextmanager
 def progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar for the work inside the block; yields the ``on_chunk(done, total)`` callback.
@@ -101,7 +106,8 @@ def train_button(key: str, config: Any, work: Callable[[Any], Any], hint: str = 
 def trained(config: toysup.ToyConfig) -> toysup.TrainResult:
     """``toysup.train(config)``, remembered across reruns and sessions."""
     with progress("Training") as on_chunk:
-        return toysup.train(config, progress=False, on_chunk=on_chunk)
+        return toysup.train(config, chunk_steps=chunk_steps(config.steps), log_every=log_every(config.steps),
+                            progress=False, on_chunk=on_chunk)
 
 
 def build(factory: Callable[..., Any], **values: Any) -> Any:
@@ -133,7 +139,7 @@ def run_figures(result: toysup.TrainResult) -> dict[str, Any]:
     if config.n_hidden == 2:
         figures["directions"] = plots.feature_directions_2d(W, config.importance_array()[0], titles=titles)
     figures["gram"] = plots.gram_and_bias(W, b, titles=titles)
-    figures["loss"] = plots.loss_curves(result.loss_history[:, :shown], config.log_every, labels=titles)
+    figures["loss"] = plots.loss_curves(result.loss_history[:, :shown], result.log_every, labels=titles)
     for fig in figures.values():
         plt.close(fig)
     summary = metrics.summary(W)

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPUs", flush=True)
     base = dict(n_inputs=256, n_latents=1024, batch_size=1024, steps=args.steps, learning_rate=3e-3,
-                schedule="cosine", dead_window=50, chunk_steps=100)
+                schedule="cosine", dead_window=50)
     penalties = {"topk": dict(k=5), "relu": dict(l1_coefficient=0.6, penalty_warmup_steps=args.steps // 5),
                  "batchtopk": dict(k=5.0), "jumprelu": dict(l0_coefficient=0.05, jumprelu_initial_threshold=0.1),
                  "gated": dict(l1_coefficient=0.6, penalty_warmup_steps=args.steps // 5)}
@@ -41,10 +41,10 @@ def main(argv: list[str] | None = None) -> None:
         data = sae.synthetic_activations(512, 256, firing=firing, mean_active=5.0, seed=0)
         config = sae.SAEConfig(arch=arch, **penalty, **base)
         start = time.perf_counter()
-        sae.train_sae(config.replace(steps=100), data, progress=False)  # compile (same static shapes but steps)
+        sae.train_sae(config.replace(steps=100), data, chunk_steps=100, progress=False)  # compile (same static shapes but steps)
         compile_s = time.perf_counter() - start
         start = time.perf_counter()
-        result = sae.train_sae(config, data, progress=False)
+        result = sae.train_sae(config, data, chunk_steps=100, progress=False)
         elapsed = time.perf_counter() - start
         scores = sae.evaluate(result, data, n_samples=16_384)
         rate = config.batch_size * config.steps / elapsed

@@ -40,9 +40,9 @@ DIAGRAM = {"relu": [0.2, 0.5, 1.0], "gated": [0.3, 0.7, 1.5], "jumprelu": [0.02,
 
 
 def training(arch: str, steps: int) -> dict:
-    """The SAEConfig fields of every run of ``arch``."""
-    fields = dict(steps=steps, batch_size=256, learning_rate=3e-3, schedule="cosine", chunk_steps=250,
-                  dead_window=100)
+    """The SAEConfig fields (and the loop's ``chunk_steps``) of every run of ``arch``."""
+    fields = dict(steps=steps, batch_size=256, learning_rate=3e-3, schedule="cosine",
+                  dead_window=100, chunk_steps=250)
     if arch in PENALTY_ARCHS:
         fields.update(penalty_warmup_steps=steps // 5, resampling="inputs")
     if arch == "jumprelu":

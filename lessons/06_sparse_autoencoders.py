@@ -220,9 +220,8 @@ print(f"your SAE: MMCS {float(mean_max_cosine_similarity(decoder, truth)):.3f} "
 # %%
 L1_COEFFICIENTS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 config = sae.SAEConfig(arch="relu", n_inputs=2, n_latents=8, n_instances=len(L1_COEFFICIENTS),
-                       l1_coefficient=L1_COEFFICIENTS, learning_rate=3e-3, steps=8 * CHUNK_STEPS,
-                       chunk_steps=CHUNK_STEPS)
-scores = sae.evaluate(sae.train_sae(config, activations, progress=False), activations)
+                       l1_coefficient=L1_COEFFICIENTS, learning_rate=3e-3, steps=8 * CHUNK_STEPS)
+scores = sae.evaluate(sae.train_sae(config, activations, chunk_steps=CHUNK_STEPS, progress=False), activations)
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
 for ax, (name, label) in zip(axes, (("mcc", "MCC"), ("l0", "L0 (dashed: true L0)"),
                                     ("explained_variance", "explained variance"))):

@@ -45,8 +45,8 @@ def assert_clean(app: AppTest) -> None:
 
 @pytest.fixture(scope="module")
 def small_run() -> toysup.TrainResult:
-    return toysup.train(toysup.ToyConfig(n_features=4, n_hidden=2, feature_probability=0.1, steps=20,
-                                         chunk_steps=10), progress=False)
+    return toysup.train(toysup.ToyConfig(n_features=4, n_hidden=2, feature_probability=0.1, steps=20),
+                        chunk_steps=10, progress=False)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,6 +1,7 @@
 """Every paper figure in quick mode: it runs, writes its files and gallery entry, and — where the paper's claim
 shows at small scale — its check holds. The checks themselves are tested on hand-made weights that must pass
-or fail, so a check that cannot fail would be caught."""
+or fail, so a check that cannot fail would be caught (the shared measures, from ``toysup.metrics``, in
+test_metrics.py)."""
 
 import json
 
@@ -9,10 +10,8 @@ import pytest
 
 from toysup.cli import main
 from toysup.figures import FIGURES, make_figures
-from toysup.figures._common import is_regular_polygon, is_two_digons
 from toysup.figures.correlated_features import pair_sum_share
 from toysup.figures.learning_dynamics import rise_times
-from toysup.figures.privileged_basis import top_feature_share
 from toysup.figures.uniform_superposition import longest_run
 
 # Phase diagrams and learning dynamics are left out: a 6×6 quick grid sits one cell from its threshold, and the
@@ -29,28 +28,10 @@ def quick_figures(tmp_path_factory):
     return out, {record["name"]: record for record in records}
 
 
-def _polygon(corners: int, radius: float = 1.0) -> np.ndarray:
-    angles = 2 * np.pi * np.arange(corners) / corners + 0.3
-    return radius * np.stack([np.cos(angles), np.sin(angles)])
-
-
-def test_geometry_checks_accept_the_shapes_and_reject_others():
-    assert is_regular_polygon(_polygon(5), 5)
-    assert not is_regular_polygon(_polygon(5), 6)
-    squashed = _polygon(5) * np.array([[1.0], [0.5]])
-    assert not is_regular_polygon(squashed, 5)
-    digons = np.array([[1.0, -1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0, 0.1]])  # fifth feature not represented
-    rhombus = _polygon(4) * np.array([[1.0], [0.3]])  # two antipodal pairs, but not on orthogonal axes
-    assert is_two_digons(digons) and not is_two_digons(rhombus) and not is_two_digons(_polygon(5))
-
-
 def test_claim_measures_separate_the_cases():
     # Two correlated features on one direction versus orthogonal.
     assert pair_sum_share(np.array([[1.0, 1.0], [0.0, 0.0]])) == pytest.approx(1.0)
     assert pair_sum_share(np.eye(2)) == pytest.approx(0.5)
-    # A neuron reading one feature versus two equally.
-    shares = top_feature_share(np.array([[1.0, 0.0, 0.0], [0.7, 0.7, 0.0], [0.0, 0.0, 0.0]]))
-    assert shares[0] == pytest.approx(1.0) and shares[1] == pytest.approx(0.5) and np.isnan(shares[2])
     # D rises by 0.04 a snapshot from 0.1 at step 500: it passes 0.2 at step 530 (0.22) and 0.45 at 590 (0.46).
     # One that never gets to 0.45 has no rise.
     steps = np.arange(100) * 10

@@ -10,8 +10,8 @@ from toysup import ToyConfig, train
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     config = ToyConfig(n_features=4, n_hidden=2, n_instances=2, feature_probability=(1.0, 0.1), steps=100,
-                       chunk_steps=100, batch_size=128)
-    result = train(config, progress=False)
+                       batch_size=128)
+    result = train(config, chunk_steps=100, progress=False)
     return result, toysup.save(result, tmp_path_factory.mktemp("run"))
 
 

@@ -1,18 +1,34 @@
 """Tests for toysup.metrics against hand-computed geometries (Elhage et al. 2022)."""
 
+import importlib
+import pkgutil
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import toysup.figures
+from toysup import metrics, phase
 from toysup.metrics import (
+    ACTIVE_NEURON_NORM,
+    COMPUTED_GAIN,
+    REPRESENTED_NORM,
+    angle_gaps,
+    asymmetric_motifs,
+    computed_features,
+    cosines,
     dimensions_per_feature,
     feature_dimensionality,
     feature_norms,
     in_superposition,
     interference,
+    is_regular_polygon,
+    is_two_digons,
     n_represented,
+    represented,
     summary,
+    top_feature_share,
 )
 
 FNS = (feature_norms, interference, feature_dimensionality,
@@ -138,3 +154,150 @@ def test_summary_keys_and_types():
     assert all(isinstance(v, np.ndarray) for v in out.values())
     assert out["feature_norms"].shape == (2, 3, 5)
     assert out["in_superposition"].dtype == np.bool_
+
+
+# ---------------------------------------------------------------- one model's geometry (numpy helpers)
+
+
+def _polygon(corners: int, radius: float = 1.0, rotation: float = 0.3) -> np.ndarray:
+    """``corners`` unit vectors (times ``radius``) 360/corners degrees apart, (2, corners)."""
+    angles = 2 * np.pi * np.arange(corners) / corners + rotation
+    return radius * np.stack([np.cos(angles), np.sin(angles)])
+
+
+def _two_digons(rotation: float = 0.3) -> np.ndarray:
+    """Two antipodal pairs on orthogonal axes, rotated: the n=4, m=2 square read as two digons."""
+    return _polygon(4, rotation=rotation)[:, [0, 2, 1, 3]]
+
+
+def test_represented_threshold_is_strict_and_shared():
+    norms = np.array([0.0, REPRESENTED_NORM - 0.01, REPRESENTED_NORM, REPRESENTED_NORM + 0.01, 3.0])
+    W = np.stack([norms, np.zeros_like(norms)])  # (2, 5): feature i along x with norm norms[i]
+    np.testing.assert_array_equal(represented(W), [False, False, False, True, True])
+    assert int(n_represented(W.astype(np.float32))) == 2
+    assert represented(W, threshold=0.0).sum() == 4
+    # The phase classifier uses the same threshold: feature 1 of norm just above it is represented, just below not.
+    above = np.array([[[1.0, REPRESENTED_NORM + 0.01]]])
+    below = np.array([[[1.0, REPRESENTED_NORM - 0.01]]])
+    assert phase.classify_2(above)[0] == 2 and phase.classify_2(below)[0] == 0
+
+
+def test_cosines_of_known_directions():
+    W = np.array([[1.0, 0.0, -2.0, 3.0, 0.0], [0.0, 5.0, 0.0, 3.0, 0.0]])  # x, y, −x, diagonal, zero feature
+    cos = cosines(W)
+    assert cos.shape == (5, 5)
+    np.testing.assert_allclose(np.diag(cos)[:4], 1.0)
+    assert cos[0, 1] == pytest.approx(0.0, abs=1e-12) and cos[0, 2] == pytest.approx(-1.0)
+    assert cos[0, 3] == pytest.approx(np.sqrt(0.5)) and cos[1, 3] == pytest.approx(np.sqrt(0.5))
+    np.testing.assert_array_equal(cos[4], 0.0)  # no norm: 0, not NaN
+    # A regular pentagon: neighbours at cos 72°.
+    np.testing.assert_allclose([cosines(_polygon(5))[i, (i + 1) % 5] for i in range(5)], np.cos(np.radians(72)))
+
+
+def test_angle_gaps_of_polygons():
+    np.testing.assert_allclose(angle_gaps(_polygon(5)), np.full(5, 72.0))
+    np.testing.assert_allclose(angle_gaps(_polygon(3, radius=2.0)), np.full(3, 120.0))
+    # Order of the features and their norms do not matter; unrepresented features are left out.
+    shuffled = _polygon(6)[:, [3, 0, 5, 1, 4, 2]] * np.array([1.0, 2.0, 0.8, 1.5, 3.0, 0.6])
+    np.testing.assert_allclose(angle_gaps(shuffled), np.full(6, 60.0))
+    with_small = np.concatenate([_polygon(4), 0.1 * _polygon(1, rotation=0.0)], axis=1)
+    np.testing.assert_allclose(angle_gaps(with_small), np.full(4, 90.0))
+    uneven = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, 0.0]])  # at 0°, 90°, 180°
+    np.testing.assert_allclose(angle_gaps(uneven), [90.0, 90.0, 180.0])
+    assert angle_gaps(np.zeros((2, 3))).shape == (0,)
+
+
+def test_regular_polygon_recognised_and_others_rejected():
+    assert is_regular_polygon(_polygon(5), 5)
+    assert is_regular_polygon(_polygon(5, rotation=2.0, radius=0.7), 5)
+    assert not is_regular_polygon(_polygon(5), 6)
+    assert not is_regular_polygon(_polygon(4), 5)  # a square is not a pentagon
+    assert is_regular_polygon(_polygon(4), 4)
+    squashed = _polygon(5) * np.array([[1.0], [0.5]])
+    assert not is_regular_polygon(squashed, 5)
+    one_lost = _polygon(5) * np.array([1.0, 1.0, 1.0, 1.0, 0.1])  # four represented, one gap of 144°
+    assert not is_regular_polygon(one_lost, 5) and not is_regular_polygon(one_lost, 4)
+    # The tolerance: one corner moved 10° still counts as a pentagon, moved 20° does not.
+    for shift, expected in ((10.0, True), (20.0, False)):
+        angles = np.radians(72.0 * np.arange(5) + np.array([shift, 0, 0, 0, 0]))
+        assert is_regular_polygon(np.stack([np.cos(angles), np.sin(angles)]), 5) == expected
+
+
+def test_two_digons_recognised_and_others_rejected():
+    digons = np.array([[1.0, -1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0, 0.1]])  # fifth feature not represented
+    assert is_two_digons(digons)
+    assert is_two_digons(_two_digons(rotation=1.1) * np.array([1.0, 1.0, 0.6, 0.6]))  # rotated, pairs of two norms
+    assert not is_two_digons(_polygon(5))
+    angles = np.radians([0.0, 180.0, 45.0, 225.0])
+    crossed = np.stack([np.cos(angles), np.sin(angles)])  # two antipodal pairs, but their axes 45° apart
+    assert not is_two_digons(crossed)
+    assert is_two_digons(crossed, orthogonal_cosine=0.75)  # cos 45° ≈ 0.71 passes a looser bound
+    assert not is_two_digons(_polygon(4)[:, :3])  # three features
+    bent = _polygon(4, rotation=0.0)
+    bent[:, 2] = [-np.cos(0.5), -np.sin(0.5)]  # feature 2 no longer antipodal to feature 0
+    assert not is_two_digons(bent)
+
+
+# ---------------------------------------------------------------- neurons of one ReLU layer
+
+
+def test_top_feature_share_of_known_neurons():
+    W = np.array([[0.0, 2.0, 0.0, 0.0],  # one-hot: monosemantic
+                  [0.7, 0.7, 0.0, 0.0],  # two features equally
+                  [1.0, -1.0, 1.0, -1.0],  # four equally, signs do not matter
+                  [0.0, 0.0, 0.0, 0.0],  # unused
+                  [0.0, 0.0, 0.9 * ACTIVE_NEURON_NORM, 0.0],  # too weak to count
+                  [3.0, 0.0, 4.0, 0.0]])  # 16 of 25
+    shares = top_feature_share(W)
+    assert shares.shape == (6,)
+    np.testing.assert_allclose(shares[[0, 1, 2, 5]], [1.0, 0.5, 0.25, 16 / 25])
+    assert np.isnan(shares[3]) and np.isnan(shares[4])
+    np.testing.assert_allclose(top_feature_share(10 * W[[0, 1, 2, 5]]), shares[[0, 1, 2, 5]])  # scale-free
+
+
+def test_computed_features_of_exact_abs_neurons():
+    # |x| = ReLU(x) + ReLU(−x): a +x neuron and a −x neuron, both writing to the feature's output.
+    W1 = np.array([[1.0], [-1.0]])  # (hidden, features)
+    W2 = np.array([[1.0, 1.0]])  # (features, hidden)
+    assert computed_features(W1, W2) == 1
+    # The same pair for each of three features, plus a fourth feature no neuron carries.
+    W1 = np.kron(np.eye(3), [[1.0], [-1.0]])  # (6, 3)
+    assert computed_features(np.pad(W1, ((0, 0), (0, 1))), np.pad(W1.T, ((0, 1), (0, 0)))) == 3
+    # The gain W1[k,i]·W2[i,k] decides, not either weight: rescaling a neuron changes nothing.
+    assert computed_features(np.array([[4.0]]), np.array([[0.25 * COMPUTED_GAIN * 1.01]])) == 1
+    assert computed_features(np.array([[4.0]]), np.array([[0.25 * COMPUTED_GAIN * 0.99]])) == 0
+    # A neuron reading feature 0 but writing to feature 1 computes neither.
+    assert computed_features(np.array([[1.0, 0.0]]), np.array([[0.0], [1.0]])) == 0
+
+
+def test_asymmetric_motifs_find_the_hand_built_neuron():
+    # Neuron 0 reads feature 0 strongly and feature 1 weakly, writes feature 1 strongly and feature 0 weakly.
+    # Neuron 1 is monosemantic (feature 2); neuron 2 writes features 0 and 1 equally (symmetric, not a motif).
+    W1 = np.array([[1.0, 0.3, 0.0],
+                   [0.0, 0.0, 1.0],
+                   [1.0, 0.3, 0.0]])
+    W2 = np.array([[0.2, 0.0, 1.0],
+                   [1.0, 0.0, 1.0],
+                   [0.0, 1.0, 0.0]])
+    assert asymmetric_motifs(W1, W2) == [(0, 0, 1)]
+    # Writing the weak feature negatively (it no longer adds to both outputs) breaks the motif.
+    W2[0, 0] = -0.2
+    assert asymmetric_motifs(W1, W2) == []
+    assert asymmetric_motifs(np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])) == []  # one feature: no pair
+
+
+# ---------------------------------------------------------------- one home
+
+
+MOVED = ("REPRESENTED_NORM", "MONOSEMANTIC_SHARE", "ACTIVE_NEURON_NORM", "COMPUTED_GAIN", "cosines", "represented",
+         "angle_gaps", "is_regular_polygon", "is_two_digons", "top_feature_share", "asymmetric_motifs",
+         "computed_features")
+
+
+def test_figure_modules_and_phase_use_the_metrics_definitions():
+    modules = [phase] + [importlib.import_module(f"toysup.figures.{info.name}")
+                         for info in pkgutil.iter_modules(toysup.figures.__path__)]
+    for module in modules:
+        for name in MOVED:
+            if hasattr(module, name):
+                assert getattr(module, name) is getattr(metrics, name), f"{module.__name__}.{name} redefined"

@@ -5,7 +5,8 @@ import pytest
 
 from toysup import theory
 from toysup.cli import main
-from toysup.phase import classify_2, classify_3, phase_spec, run_phase
+from toysup.phase import (IMPORTANCE_RANGE, PROBABILITY_RANGE, classify_2, classify_3, phase_axes, phase_spec,
+                          run_phase)
 
 
 def test_classification_rule_n2():
@@ -21,6 +22,20 @@ def test_classification_rule_n3():
     dropped_2 = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # an importance-1 feature dropped: label 1
     lonely = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(classify_3(np.stack([mirror, dropped_2, lonely])), [2, 1, -1])
+
+
+def test_phase_axes_span_the_ranges_evenly_in_the_exponent():
+    probability, importance = phase_axes(5)
+    # p from 10^-2 to 1 and I from 10^-1 to 10, one decade per two steps (half a decade apart).
+    np.testing.assert_allclose(probability, [0.01, 10**-1.5, 0.1, 10**-0.5, 1.0])
+    np.testing.assert_allclose(importance, [0.1, 10**-0.5, 1.0, 10**0.5, 10.0])
+    np.testing.assert_allclose(np.log10(phase_axes(3)[0])[[0, -1]], PROBABILITY_RANGE)
+    np.testing.assert_allclose(np.log10(phase_axes(3)[1])[[0, -1]], IMPORTANCE_RANGE)
+    # The sweep runs on exactly these axes: importance of the extra feature (rows), then probability (columns).
+    spec = phase_spec(3, 2, grid=4)
+    assert spec.axes[0].name == "importance[2]" and spec.axes[1].name == "feature_probability"
+    np.testing.assert_array_equal(spec.axes[0].values, phase_axes(4)[1])
+    np.testing.assert_array_equal(spec.axes[1].values, phase_axes(4)[0])
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,14 @@ import numpy as np
 
 from toysup import sae
 
-SMALL = dict(n_inputs=16, n_latents=64, batch_size=128, steps=200, learning_rate=3e-3, chunk_steps=100)
+SMALL = dict(n_inputs=16, n_latents=64, batch_size=128, steps=200, learning_rate=3e-3)
 
 
 def test_instances_are_independent_of_chunking_and_of_each_other():
     data = sae.synthetic_activations(32, 16, mean_active=3.0)
     config = sae.SAEConfig(arch="topk", k=(3, 4), n_instances=2, **SMALL)
-    one = sae.train_sae(config, data, progress=False)
-    again = sae.train_sae(config.replace(chunk_steps=50, log_every=10), data, progress=False)
+    one = sae.train_sae(config, data, chunk_steps=100, progress=False)
+    again = sae.train_sae(config, data, chunk_steps=50, log_every=10, progress=False)
     np.testing.assert_allclose(one.params["W_dec"], again.params["W_dec"], atol=1e-5)
     assert one.history["l0"].shape == (20, 2)
     assert np.all(np.abs(one.history["l0"][-1] - [3, 4]) < 0.01)  # k per instance, one compiled program
@@ -53,3 +53,38 @@ def test_tied_relu_and_gated_and_jumprelu_train_finitely():
         result = sae.train_sae(sae.SAEConfig(**changes, **{**SMALL, "steps": 100}), data, progress=False)
         assert np.all(np.isfinite(result.history["loss"])), changes
         assert ("W_dec" in result.params) != changes.get("tied", False)
+
+
+SHARDED = """
+import numpy as np, jax
+from toysup import engine, sae
+from toysup.sae.data import synthetic_activations
+assert jax.local_device_count() == 2
+shard_copies, devices_used = engine.shard_copies, []
+def counted(arrays, n_devices):
+    devices_used.append(n_devices)
+    return shard_copies(arrays, n_devices)
+engine.shard_copies = counted
+# The penalty grid of tests/reference/make_reference.py: three instances, so two devices need one padded copy.
+grid = sae.SAEConfig(arch="topk", n_inputs=8, n_latents=32, n_instances=3, k=(1, 2, 3), steps=150, batch_size=128,
+                     seed=6)
+result = sae.train_sae(grid, synthetic_activations(24, 8, mean_active=2.0, seed=4), chunk_steps=100, progress=False)
+assert devices_used == [2], devices_used
+np.save({out!r}, result.params["W_dec"])
+"""
+
+
+def test_sae_instances_are_sharded_over_two_devices_with_the_one_device_result(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "W_dec.npy"
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    subprocess.run([sys.executable, "-c", SHARDED.format(out=str(out))], env=env, check=True, capture_output=True,
+                   text=True)
+    with np.load(Path(__file__).parent / "reference" / "reference.npz") as reference:
+        one_device = reference["sae/grid/W_dec"]
+    # The same copies, keys and steps on each device; XLA may order float sums differently per shard shape.
+    np.testing.assert_allclose(np.load(out), one_device, rtol=1e-5, atol=1e-6)

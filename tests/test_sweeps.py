@@ -11,7 +11,7 @@ import toysup
 from toysup.cli import main
 from toysup.sweeps import Axis, SweepSpec, load_sweep, parse_axis, run_sweep, sweep_spec
 
-BASE = toysup.ToyConfig(n_features=3, n_hidden=2, steps=100, chunk_steps=50, batch_size=64, learning_rate=1e-2)
+BASE = toysup.ToyConfig(n_features=3, n_hidden=2, steps=100, batch_size=64, learning_rate=1e-2)
 AXES = ["feature_probability=0.1,0.5,1.0", "importance[2]=logspace(-1,1,2)"]
 
 
@@ -119,7 +119,6 @@ def test_cli_sweep_from_toml_and_flags(tmp_path, capsys):
         n_features = 3
         n_hidden = 2
         steps = 100
-        chunk_steps = 50
         batch_size = 64
         learning_rate = 0.01
         [axes]
@@ -137,13 +136,19 @@ def test_cli_sweep_from_toml_and_flags(tmp_path, capsys):
 SHARDED = """
 import numpy as np, jax, toysup
 from toysup.sweeps import sweep_spec, run_sweep
-from toysup.train import _shard_copies
+from toysup import engine
 assert jax.local_device_count() == 2
-sharded = _shard_copies(np.zeros((4, 3), np.float32), 2)
-assert len(sharded.sharding.device_set) == 2
-base = toysup.ToyConfig(n_features=3, n_hidden=2, steps=100, chunk_steps=50, batch_size=64, learning_rate=1e-2)
+shard_copies, devices_used = engine.shard_copies, []
+def counted(arrays, n_devices):
+    devices_used.append(n_devices)
+    sharded = shard_copies(arrays, n_devices)
+    assert all(len(leaf.sharding.device_set) == 2 for leaf in jax.tree.leaves(sharded))
+    return sharded
+engine.shard_copies = counted
+base = toysup.ToyConfig(n_features=3, n_hidden=2, steps=100, batch_size=64, learning_rate=1e-2)
 dataset = run_sweep(sweep_spec(base, {axes!r}, seeds=2), {out!r}, progress=False)
 np.save({out!r} + "/W.npy", dataset["W"].values)
+assert devices_used and set(devices_used) == {{2}}
 """
 
 
@@ -161,7 +166,7 @@ jax.distributed.initialize(coordinator_address="127.0.0.1:" + sys.argv[1], num_p
                            process_id=int(sys.argv[2]))
 import toysup
 from toysup.sweeps import sweep_spec, run_sweep
-base = toysup.ToyConfig(n_features=3, n_hidden=2, steps=100, chunk_steps=50, batch_size=64, learning_rate=1e-2)
+base = toysup.ToyConfig(n_features=3, n_hidden=2, steps=100, batch_size=64, learning_rate=1e-2)
 run_sweep(sweep_spec(base, {axes!r}, seeds=2, chunk_copies=5), {out!r}, progress=False)
 """
 

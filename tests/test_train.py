@@ -44,23 +44,24 @@ def test_linear_model_learns_exactly_the_top_features_orthogonally():
 
 
 SMALL = ToyConfig(n_features=6, n_hidden=2, n_instances=3, feature_probability=(1.0, 0.3, 0.05), steps=300,
-                  chunk_steps=100, batch_size=256, learning_rate=1e-2)
+                  batch_size=256, learning_rate=1e-2)
+LOOP = {"chunk_steps": 100, "progress": False}
 
 
 def test_same_seed_same_result_and_chunking_does_not_change_it():
-    first = train(SMALL, progress=False)
-    second = train(SMALL, progress=False)
-    one_chunk = train(SMALL.replace(chunk_steps=300), progress=False)
+    first = train(SMALL, **LOOP)
+    second = train(SMALL, **LOOP)
+    one_chunk = train(SMALL, chunk_steps=300, progress=False)
     for name in first.params:
         np.testing.assert_array_equal(first.params[name], second.params[name])
         np.testing.assert_allclose(first.params[name], one_chunk.params[name], rtol=1e-5, atol=1e-6)
-    other_seed = train(SMALL.replace(seed=1), progress=False)
+    other_seed = train(SMALL.replace(seed=1), **LOOP)
     assert not np.allclose(first.params["W"], other_seed.params["W"])
 
 
 def test_best_of_k_keeps_the_lowest_loss_restart():
-    single = train(SMALL, progress=False)
-    best = train(SMALL.replace(restarts=4), progress=False)
+    single = train(SMALL, **LOOP)
+    best = train(SMALL.replace(restarts=4), **LOOP)
     assert best.W.shape == single.W.shape
     # Restart 0 of a best-of-k run is the single run, so the kept loss can only be lower or equal.
     assert np.all(best.final_loss <= single.final_loss + 1e-7)
@@ -69,7 +70,7 @@ def test_best_of_k_keeps_the_lowest_loss_restart():
 
 def test_a_last_partial_chunk_and_loss_history():
     config = SMALL.replace(steps=250)
-    result = train(config, progress=False)
+    result = train(config, **LOOP)
     assert result.steps_done == 250
     assert result.loss_history.shape == (25, 3)
     assert np.all(np.isfinite(result.loss_history))
@@ -82,7 +83,7 @@ def test_interrupt_keeps_the_finished_chunks():
         if done >= 100:
             raise KeyboardInterrupt
 
-    result = train(SMALL, progress=False, on_chunk=interrupt)
+    result = train(SMALL, **LOOP, on_chunk=interrupt)
     assert result.steps_done == 100
     assert result.loss_history.shape == (10, 3)
     assert np.all(np.isfinite(result.W)) and np.all(np.isfinite(result.final_loss))
@@ -96,7 +97,7 @@ def test_interrupt_keeps_the_finished_chunks():
 ])
 def test_every_model_and_optimiser_setting_trains(changes):
     config = dataclasses.replace(SMALL, **changes)
-    result = train(config, progress=False)
+    result = train(config, **LOOP)
     assert np.all(np.isfinite(result.final_loss))
     assert np.all(result.loss_history[-1] < result.loss_history[0])
     if config.model == "abs":

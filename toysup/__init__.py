@@ -6,8 +6,6 @@
     >>> toysup.metrics.feature_dimensionality(result.W)   # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
-
 from . import metrics as metrics
 from .config import ToyConfig as ToyConfig
 from .config import geometric_importance as geometric_importance
@@ -19,3 +17,4 @@ from .io import save as save
 from .models import ToyModel as ToyModel
 from .train import TrainResult as TrainResult
 from .train import train as train
+from .version import __version__ as __version__

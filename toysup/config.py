@@ -7,29 +7,21 @@ The CLI and the app build configs; nothing else parses strings.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-MODEL_KINDS = ("linear", "relu_output", "relu_hidden", "abs")
+from .engine import SCHEDULES
+from .models import MODEL_KINDS
+from .validation import Config, choice, integer, real
+
 OPTIMIZERS = ("adam", "adamw")
-SCHEDULES = ("constant", "linear", "cosine")
 RNGS = ("hash", "threefry")
 
 Scalar = float | int
 Values = Scalar | tuple  # a scalar, a tuple of scalars or a tuple of tuples
-
-
-def _as_tuple(value: Any) -> Any:
-    """Lists (from JSON or the CLI) become tuples so configs stay hashable and frozen."""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return tuple(_as_tuple(v) for v in value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _per_instance_feature(name: str, value: Values, n_instances: int, n_features: int) -> np.ndarray:
@@ -53,7 +45,7 @@ def _per_instance_feature(name: str, value: Values, n_instances: int, n_features
 
 
 @dataclass(frozen=True, kw_only=True)
-class ToyConfig:
+class ToyConfig(Config):
     """Every setting of a toy-model run (Elhage et al. 2022, "Toy Models of Superposition").
 
     Attributes:
@@ -83,9 +75,14 @@ class ToyConfig:
       rng: the generator of the data's uniforms: ``hash`` (a counter-based hash of the key, fast) or
         ``threefry`` (``jax.random.uniform``); both reproduce from the seed.
       seed: integer seed of every random draw (initialisation and data); the same seed gives the same result.
-      chunk_steps: steps per compiled chunk; progress is reported and Ctrl-C honoured between chunks.
-      log_every: the loss history keeps the mean loss over each block of this many steps; divides chunk_steps.
+
+    How the run is driven (steps per compiled chunk, the loss history's cadence, progress) is not part of the
+    experiment: those are arguments of :func:`toysup.train.train`.
     """
+
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "feature_probability", "importance", "correlated_sets", "anticorrelated_sets")
+    RETIRED_FIELDS: ClassVar[tuple[str, ...]] = ("chunk_steps", "log_every")  # loop settings of runs before 0.2
 
     n_features: int = 5
     n_hidden: int = 2
@@ -106,54 +103,18 @@ class ToyConfig:
     restarts: int = 1
     rng: str = "hash"
     seed: int = 0
-    chunk_steps: int = 500
-    log_every: int = 10
 
-    def __post_init__(self) -> None:
-        for name in ("feature_probability", "importance", "correlated_sets", "anticorrelated_sets"):
-            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
-        self._validate()
-
-    def _validate(self) -> None:
-        def integer(name: str, low: int, high: int | None = None) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{name}: must be an integer, got {value!r}")
-            if value < low or (high is not None and value > high):
-                bound = f"[{low}, {high}]" if high is not None else f">= {low}"
-                raise ValueError(f"{name}: must be {bound}, got {value}")
-
-        def real(name: str, low: float, high: float, low_open: bool, high_open: bool = False) -> None:
-            value = getattr(self, name)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{name}: must be a number, got {getattr(self, name)!r}") from None
-            too_low = value <= low if low_open else value < low
-            too_high = value >= high if high_open else value > high
-            if not math.isfinite(value) or too_low or too_high:
-                interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-                raise ValueError(f"{name}: must be in {interval}, got {value}")
-
-        integer("n_features", 1)
-        integer("n_hidden", 1)
-        integer("n_instances", 1)
-        integer("steps", 1)
-        integer("batch_size", 1)
-        integer("restarts", 1)
-        integer("seed", 0, 2**31 - 1)
-        integer("chunk_steps", 1)
-        integer("log_every", 1)
-        integer("warmup_steps", 0, self.steps - 1)
+    def validate(self) -> None:
+        for name in ("n_features", "n_hidden", "n_instances", "steps", "batch_size", "restarts"):
+            integer(name, getattr(self, name), 1)
+        integer("seed", self.seed, 0, 2**31 - 1)
+        integer("warmup_steps", self.warmup_steps, 0, self.steps - 1)
         for name, allowed in (("model", MODEL_KINDS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
                               ("rng", RNGS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
-        if self.chunk_steps % self.log_every:
-            raise ValueError(f"log_every: must divide chunk_steps={self.chunk_steps}, got {self.log_every}")
-        real("learning_rate", 0.0, math.inf, low_open=True, high_open=True)
-        real("weight_decay", 0.0, math.inf, low_open=False, high_open=True)
-        real("importance_decay", 0.0, 1.0, low_open=True)
+            choice(name, getattr(self, name), allowed)
+        real("learning_rate", self.learning_rate, 0.0, math.inf, low_open=True)
+        real("weight_decay", self.weight_decay, 0.0, math.inf)
+        real("importance_decay", self.importance_decay, 0.0, 1.0, low_open=True)
         for name in ("correlated_sets", "anticorrelated_sets"):
             sizes = getattr(self, name)
             if not isinstance(sizes, tuple) or any(isinstance(s, bool) or not isinstance(s, int) or s < 2
@@ -165,16 +126,18 @@ class ToyConfig:
                 f"correlated_sets + anticorrelated_sets: sizes must add up to at most n_features={self.n_features}, "
                 f"got {grouped}"
             )
-        probability = self._matrix("feature_probability")
+        probability = self.given_matrix("feature_probability")
         if not np.all(np.isfinite(probability)) or np.any(probability <= 0) or np.any(probability > 1):
             bad = probability[~((probability > 0) & (probability <= 1))]
             raise ValueError(f"feature_probability: must be in (0, 1], got {bad.ravel()[0]}")
-        importance = self._matrix("importance")
+        importance = self.given_matrix("importance")
         if not np.all(np.isfinite(importance)) or np.any(importance <= 0):
             bad = importance[~(importance > 0) | ~np.isfinite(importance)]
             raise ValueError(f"importance: must be > 0 and finite, got {bad.ravel()[0]}")
 
-    def _matrix(self, name: str) -> np.ndarray:
+    def given_matrix(self, name: str) -> np.ndarray:
+        """``feature_probability`` or ``importance`` as given (before the decay), broadcast to
+        (instances, features)."""
         try:
             return _per_instance_feature(name, getattr(self, name), self.n_instances, self.n_features)
         except (TypeError, ValueError) as error:
@@ -184,32 +147,12 @@ class ToyConfig:
 
     def feature_probability_array(self) -> np.ndarray:
         """Feature probabilities as float32 of shape (instances, features)."""
-        return self._matrix("feature_probability").astype(np.float32)
+        return self.given_matrix("feature_probability").astype(np.float32)
 
     def importance_array(self) -> np.ndarray:
         """Importances I_i · r**i as float32 of shape (instances, features)."""
         decay = self.importance_decay ** np.arange(self.n_features)
-        return (self._matrix("importance") * decay[None, :]).astype(np.float32)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "ToyConfig":
-        """Build a config from a dict (e.g. a run's config.json); unknown keys are an error."""
-        return from_known_fields(cls, values)
-
-    def replace(self, **changes: Any) -> "ToyConfig":
-        return dataclasses.replace(self, **changes)
-
-
-def from_known_fields(cls: type, values: dict[str, Any]) -> Any:
-    """``cls(**values)`` for a config dataclass, refusing keys that are not its fields with a clear error."""
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"config: unknown {cls.__name__} field(s) {', '.join(unknown)}")
-    return cls(**values)
+        return (self.given_matrix("importance") * decay[None, :]).astype(np.float32)
 
 
 def geometric_importance(n_features: int, ratio: float) -> tuple[float, ...]:
@@ -224,4 +167,4 @@ def sparsity_sweep(n_instances: int, low: float = 0.05) -> tuple[float, ...]:
     return tuple(float(p) for p in np.geomspace(1.0, low, n_instances))
 
 
-__all__ = ["ToyConfig", "MODEL_KINDS", "OPTIMIZERS", "SCHEDULES", "geometric_importance", "sparsity_sweep"]
+__all__ = ["ToyConfig", "MODEL_KINDS", "RNGS", "OPTIMIZERS", "SCHEDULES", "geometric_importance", "sparsity_sweep"]

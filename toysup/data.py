@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from .config import ToyConfig
+from .models import kind
 
 
 def _lowbias32(x: jax.Array) -> jax.Array:
@@ -112,7 +113,7 @@ def generate_batch(config: ToyConfig, key: jax.Array, batch_size: int | None = N
             batch_size or config.batch_size,
             correlated_sets=config.correlated_sets,
             anticorrelated_sets=config.anticorrelated_sets,
-            signed=config.model == "abs",
+            signed=kind(config.model).signed_inputs,
             rng=config.rng,
         )
 

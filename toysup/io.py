@@ -14,21 +14,25 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import __version__, metrics
+from . import metrics
 from .config import ToyConfig
+from .engine import DEFAULT_LOG_EVERY
+from .models import kind
 from .train import TrainResult
+from .validation import integer
+from .version import __version__
+
 
 def _param_shapes(config: ToyConfig) -> dict[str, tuple[int, ...]]:
-    n, m, k = config.n_instances, config.n_hidden, config.n_features
-    if config.model == "abs":
-        return {"W1": (n, m, k), "W2": (n, k, m), "b": (n, k)}
-    return {"W": (n, m, k), "b": (n, k)}
+    shapes = kind(config.model).param_shapes(config.n_features, config.n_hidden)
+    return {name: (config.n_instances, *shape) for name, shape in shapes.items()}
 
 
 def run_metrics(result: TrainResult) -> dict[str, Any]:
     """Final loss per instance and the geometry metrics of ``toysup.metrics``, as JSON-ready lists."""
     values = {name: np.asarray(value).tolist() for name, value in metrics.summary(result.W).items()}
-    return {"final_loss": result.final_loss.tolist(), "steps_done": result.steps_done, **values}
+    return {"final_loss": result.final_loss.tolist(), "steps_done": result.steps_done,
+            "log_every": result.log_every, **values}
 
 
 def save(result: TrainResult, directory: str | Path) -> Path:
@@ -78,6 +82,8 @@ def load(directory: str | Path) -> TrainResult:
     if "config" not in stored or not isinstance(stored["config"], dict):
         raise ValueError(f"not a toysup run: {directory / 'config.json'} has no 'config' object")
     config = ToyConfig.from_dict(stored["config"])
+    # Runs written before 0.2 kept log_every in their config.
+    stored_log_every = stored["config"].get("log_every", DEFAULT_LOG_EVERY)
 
     archive = _read_array(directory / "params.npz", str(directory / "params.npz"))
     if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -109,4 +115,13 @@ def load(directory: str | Path) -> TrainResult:
         loss_history=loss_history.astype(np.float32),
         final_loss=final_loss,
         steps_done=int(stored_metrics.get("steps_done", config.steps)),
+        log_every=_log_every(stored_metrics.get("log_every", stored_log_every)),
     )
+
+
+def _log_every(value: Any) -> int:
+    try:
+        integer("log_every", value, 1)
+    except ValueError as error:
+        raise ValueError(f"corrupted run: metrics.json {error}") from None
+    return int(value)

@@ -3,7 +3,9 @@
 Column i of W (shape (..., hidden, features)) is feature i's embedding W_i. Its norm says whether the
 feature is represented, its interference measures overlap with other features, and its "feature
 dimensionality" D_i is the fraction of a hidden dimension it occupies; D* = m / ||W||_F^2 is the average
-number of hidden dimensions per learned feature. All functions accept any number of leading instance axes.
+number of hidden dimensions per learned feature. The functions up to ``summary`` accept any number of leading
+instance axes; the numpy helpers after it describe one model's W of shape (hidden, features): the angles
+between feature directions, the polygons they form in two dimensions, and which feature each neuron reads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ import numpy as np
 
 _EPS = 1e-6  # features with norm below this count as zero (no division by ~0)
 _RANK_TOL = 1e-3  # relative eigenvalue tolerance for rank deficiency of the Gram matrix
+
+REPRESENTED_NORM = 0.5  # a feature counts as represented when ‖W_i‖ exceeds this (paper Sec. 2)
+MONOSEMANTIC_SHARE = 0.9  # a neuron whose top feature holds this share of its squared weights is monosemantic
+ACTIVE_NEURON_NORM = 0.1  # neurons with smaller weights are unused and not counted
+COMPUTED_GAIN = 0.25  # a feature is computed when some neuron passes it to its own output with at least this gain
 
 
 def _gram(W: jax.Array) -> jax.Array:
@@ -66,12 +73,12 @@ def dimensions_per_feature(W: jax.Array) -> jax.Array:
     return jnp.where(nonzero, m / jnp.where(nonzero, frob2, 1.0), 0.0)
 
 
-def n_represented(W: jax.Array, threshold: float = 0.5) -> jax.Array:
+def n_represented(W: jax.Array, threshold: float = REPRESENTED_NORM) -> jax.Array:
     """Number of features with ||W_i|| > threshold (paper Sec. 2). (..., hidden, features) -> (...) int."""
     return jnp.sum(feature_norms(W) > threshold, axis=-1).astype(jnp.int32)
 
 
-def in_superposition(W: jax.Array, threshold: float = 0.5) -> jax.Array:
+def in_superposition(W: jax.Array, threshold: float = REPRESENTED_NORM) -> jax.Array:
     """Whether the represented features (||W_i|| > threshold) are in superposition (paper Sec. 2).
 
     True when n_represented > m, or when the Gram matrix W^T W restricted to the represented features
@@ -99,3 +106,89 @@ def summary(W: jax.Array) -> dict[str, np.ndarray]:
     fns = (feature_norms, interference, feature_dimensionality,
            dimensions_per_feature, n_represented, in_superposition)
     return {fn.__name__: np.asarray(fn(W)) for fn in fns}
+
+
+# ---------------------------------------------------------- one model's geometry (numpy, W of shape (hidden, features))
+
+
+def cosines(W: np.ndarray) -> np.ndarray:
+    """Cosine of the angle between every two feature directions, (hidden, features) -> (features, features);
+    0 where a feature has (almost) no norm."""
+    W = np.asarray(W, dtype=float)
+    norms = np.linalg.norm(W, axis=0)
+    unit = W / np.where(norms > 1e-9, norms, 1.0)
+    return unit.T @ unit
+
+
+def represented(W: np.ndarray, threshold: float = REPRESENTED_NORM) -> np.ndarray:
+    """Boolean mask of the features with ‖W_i‖ > threshold, (hidden, features) -> (features,)."""
+    return np.linalg.norm(np.asarray(W), axis=0) > threshold
+
+
+def angle_gaps(W: np.ndarray, threshold: float = REPRESENTED_NORM) -> np.ndarray:
+    """Angles in degrees between circularly adjacent represented feature directions of an m=2 model; they sum
+    to 360. (2, features) -> (represented,)."""
+    W = np.asarray(W)
+    keep = represented(W, threshold)
+    angles = np.sort(np.degrees(np.arctan2(W[1, keep], W[0, keep])))
+    if len(angles) == 0:
+        return angles
+    return np.diff(np.concatenate([angles, [angles[0] + 360.0]]))
+
+
+def is_regular_polygon(W: np.ndarray, corners: int, tolerance_degrees: float = 12.0) -> bool:
+    """Whether exactly ``corners`` features of an m=2 model are represented, spaced 360/corners degrees apart
+    (within the tolerance) — e.g. the pentagon of five features in two dimensions (paper Sec. 3)."""
+    gaps = angle_gaps(W)
+    return len(gaps) == corners and bool(np.all(np.abs(gaps - 360.0 / corners) <= tolerance_degrees))
+
+
+def is_two_digons(W: np.ndarray, antipodal_cosine: float = -0.95, orthogonal_cosine: float = 0.2) -> bool:
+    """Whether an m=2 model represents exactly four features as two antipodal pairs (digons) on orthogonal
+    axes — the configuration a pentagon collapses into (paper Sec. 3, "Non-uniform superposition")."""
+    keep = np.flatnonzero(represented(W))
+    if len(keep) != 4:
+        return False
+    cos = cosines(W)[np.ix_(keep, keep)]
+    partner = np.argmin(cos, axis=1)
+    pairs = {tuple(sorted((i, int(partner[i])))) for i in range(4)}
+    if len(pairs) != 2 or any(cos[i, j] > antipodal_cosine for i, j in pairs):
+        return False
+    (a, _), (b, _) = sorted(pairs)
+    return abs(cos[a, b]) < orthogonal_cosine
+
+
+# ---------------------------------------------------------------- neurons of one ReLU layer (paper Sec. 8 and 10)
+
+
+def top_feature_share(W: np.ndarray) -> np.ndarray:
+    """Per neuron, the share of its squared input weights held by its largest feature: 1 for a monosemantic
+    neuron, 1/k for k equal features (paper Sec. 8, "Superposition in a Privileged Basis").
+    (hidden, features) -> (hidden,); NaN for an unused neuron (‖W[k]‖ ≤ ACTIVE_NEURON_NORM)."""
+    squared = np.asarray(W, dtype=float) ** 2
+    total = squared.sum(axis=1)
+    return np.where(np.sqrt(total) > ACTIVE_NEURON_NORM, squared.max(axis=1) / np.maximum(total, 1e-12), np.nan)
+
+
+def asymmetric_motifs(W1: np.ndarray, W2: np.ndarray) -> list[tuple[int, int, int]]:
+    """Neurons k computing two features a, b asymmetrically (paper Sec. 10, "Computation in Superposition"): a is
+    the neuron's strongest input and b the feature it writes to most besides a; |W₁[k,a]| ≥ 2|W₁[k,b]| ≥ 0.4,
+    W₂[b,k] ≥ 2|W₂[a,k]|, W₂[b,k] ≥ 0.5 and W₂[a,k] > 0 (it adds to both outputs). W1 (hidden, features),
+    W2 (features, hidden). Returns (k, a, b) for each."""
+    W1, W2 = np.asarray(W1), np.asarray(W2)
+    found = []
+    for k in range(W1.shape[0]):
+        a = int(np.argmax(np.abs(W1[k])))
+        written = W2[:, k].copy()
+        written[a] = -np.inf
+        b = int(np.argmax(written))
+        strong_in, weak_in, weak_out, strong_out = abs(W1[k, a]), abs(W1[k, b]), W2[a, k], W2[b, k]
+        if strong_in >= 2 * weak_in >= 0.4 and strong_out >= max(2 * abs(weak_out), 0.5) and weak_out > 0:
+            found.append((k, a, b))
+    return found
+
+
+def computed_features(W1: np.ndarray, W2: np.ndarray) -> int:
+    """Number of features i with max_k W₁[k,i]·W₂[i,k] ≥ COMPUTED_GAIN = 0.25: some neuron passes x_i to output i
+    (paper Sec. 10). W1 (hidden, features), W2 (features, hidden)."""
+    return int(np.sum((np.asarray(W1) * np.asarray(W2).T).max(axis=0) >= COMPUTED_GAIN))

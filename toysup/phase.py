@@ -26,12 +26,19 @@ import numpy as np
 
 from . import theory  # noqa: F401  (used in run_phase)
 from .config import ToyConfig
-from .sweeps import Axis, SweepSpec, logspace, run_sweep
+from .metrics import REPRESENTED_NORM
+from .sweeps import Axis, SweepSpec, run_sweep
 
-REPRESENTED_NORM = 0.5
 UNCLASSIFIED = -1
 PROBABILITY_RANGE = (-2.0, 0.0)  # log10 of the feature probability
 IMPORTANCE_RANGE = (-1.0, 1.0)  # log10 of the extra feature's relative importance
+
+
+def phase_axes(grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """The diagram's axes, ``grid`` values each, evenly spaced in the exponent: (feature_probability p from
+    10^PROBABILITY_RANGE[0] to 10^PROBABILITY_RANGE[1], importance I from 10^IMPORTANCE_RANGE[0] to
+    10^IMPORTANCE_RANGE[1])."""
+    return np.logspace(*PROBABILITY_RANGE, grid), np.logspace(*IMPORTANCE_RANGE, grid)
 
 
 def classify_2(W: np.ndarray, threshold: float = REPRESENTED_NORM) -> np.ndarray:
@@ -61,8 +68,7 @@ def phase_base_config(n_features: int, n_hidden: int, steps: int, restarts: int,
     if (n_features, n_hidden) not in ((2, 1), (3, 2)):
         raise ValueError(f"features/hidden: phase diagrams exist for (2, 1) and (3, 2), got ({n_features}, {n_hidden})")
     return ToyConfig(n_features=n_features, n_hidden=n_hidden, model="relu_output", steps=steps, restarts=restarts,
-                     seed=seed, learning_rate=learning_rate, batch_size=batch_size,
-                     chunk_steps=min(500, steps), log_every=1)
+                     seed=seed, learning_rate=learning_rate, batch_size=batch_size)
 
 
 def phase_spec(n_features: int = 2, n_hidden: int = 1, grid: int = 8, restarts: int = 4, steps: int = 2000,
@@ -72,8 +78,8 @@ def phase_spec(n_features: int = 2, n_hidden: int = 1, grid: int = 8, restarts: 
     if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
         raise ValueError(f"grid: must be an integer >= 2, got {grid!r}")
     base = phase_base_config(n_features, n_hidden, steps, restarts, seed, learning_rate, batch_size)
-    axes = (Axis(f"importance[{n_features - 1}]", logspace(*IMPORTANCE_RANGE, grid)),
-            Axis("feature_probability", logspace(*PROBABILITY_RANGE, grid)))
+    probability, importance = phase_axes(grid)
+    axes = (Axis(f"importance[{n_features - 1}]", tuple(importance)), Axis("feature_probability", tuple(probability)))
     return SweepSpec(base=base, axes=axes, seeds=1, chunk_copies=chunk_copies)
 
 
@@ -85,7 +91,8 @@ def run_phase(spec: SweepSpec, directory: str | Path, *, progress: bool = True,
     ``empirical`` and ``theoretical`` label grids (rows: importance, columns: probability), ``labels``
     (their names) and ``agreement`` in [0, 1].
     """
-    dataset = run_sweep(spec, directory, progress=progress, on_progress=on_progress)
+    dataset = run_sweep(spec, directory, chunk_steps=min(500, spec.base.steps), log_every=1, progress=progress,
+                        on_progress=on_progress)
     n_features = spec.base.n_features
     W = dataset["W"].isel(seed=0).values  # (importance, probability, hidden, feature)
     empirical = classify_2(W) if n_features == 2 else classify_3(W)

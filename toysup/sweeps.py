@@ -28,14 +28,16 @@ import jax
 import numpy as np
 import xarray as xr
 
-from . import __version__, metrics
+from . import metrics
 from .chunks import read_chunk, read_dataset, run_chunks
 from .config import ToyConfig
-from .train import _static_part, best_restarts, train_copies
+from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
+from .train import ProgramKey, best_restarts, compile_key, train_copies
+from .version import __version__
 
 ARRAY_FIELDS = ("feature_probability", "importance", "importance_decay")
 PER_FEATURE_FIELDS = ("feature_probability", "importance")
-NOT_SWEEPABLE = ("n_instances", "restarts", "seed", "chunk_steps", "log_every")
+NOT_SWEEPABLE = ("n_instances", "restarts", "seed")
 _AXIS_NAME = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?$")
 
 
@@ -179,7 +181,7 @@ def _with_axis_value(config: ToyConfig, axis: Axis, value: Any) -> ToyConfig:
         return config.replace(**{axis.field: value})
     if axis.feature >= config.n_features:
         raise ValueError(f"feature index must be in [0, {config.n_features - 1}], got {axis.feature}")
-    row = config.feature_probability_array() if axis.field == "feature_probability" else config._matrix("importance")
+    row = config.feature_probability_array() if axis.field == "feature_probability" else config.given_matrix("importance")
     row = [float(v) for v in row[0]]
     row[axis.feature] = float(value)
     return config.replace(**{axis.field: (tuple(row),)})
@@ -187,10 +189,11 @@ def _with_axis_value(config: ToyConfig, axis: Axis, value: Any) -> ToyConfig:
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Instances ``instances`` (global ids) of one static group, trained together."""
+    """Instances ``instances`` (global ids) of one compiled program and seed, trained together."""
 
     index: int
-    static: ToyConfig
+    program: ProgramKey
+    seed: int
     instances: np.ndarray
 
 
@@ -199,19 +202,18 @@ def _plan(spec: SweepSpec) -> tuple[list[ToyConfig], list[_Chunk]]:
     configs = spec.point_configs()
     groups: dict[tuple, list[int]] = {}
     for point, config in enumerate(configs):
-        key = (_static_part(config), config.seed)
+        key = (compile_key(config), config.seed)
         groups.setdefault(key, []).extend(range(point * spec.seeds, (point + 1) * spec.seeds))
     per_chunk = max(1, spec.chunk_copies // spec.base.restarts)
     chunks = []
-    for (static, seed), instances in groups.items():
+    for (program, seed), instances in groups.items():
         for start in range(0, len(instances), per_chunk):
-            chunks.append(_Chunk(len(chunks), static.replace(seed=seed),
-                                 np.asarray(instances[start:start + per_chunk])))
+            chunks.append(_Chunk(len(chunks), program, seed, np.asarray(instances[start:start + per_chunk])))
     return configs, chunks
 
 
-def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, progress: bool,
-                 on_chunk: Callable | None) -> dict[str, np.ndarray] | None:
+def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, loop: dict[str, int],
+                 progress: bool) -> dict[str, np.ndarray] | None:
     """Train one chunk; its arrays, or None when interrupted."""
     restarts = spec.base.restarts
     n_total = len(configs) * spec.seeds
@@ -220,9 +222,9 @@ def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, progr
     importance = np.stack([configs[p].importance_array()[0] for p in points])
     # Restart-major copies with global ids, so a copy's keys do not depend on the chunking.
     copy_ids = (np.arange(restarts)[:, None] * n_total + chunk.instances[None, :]).ravel()
-    copies = train_copies(chunk.static, np.tile(probability, (restarts, 1)), np.tile(importance, (restarts, 1)),
-                          copy_ids, progress=progress, on_chunk=on_chunk)
-    if copies.steps_done < chunk.static.steps:
+    copies = train_copies(chunk.program, chunk.seed, np.tile(probability, (restarts, 1)),
+                          np.tile(importance, (restarts, 1)), copy_ids, progress=progress, **loop)
+    if copies.steps_done < chunk.program.steps:
         return None
     keep = best_restarts(copies.final_loss, restarts)
     arrays = {f"param_{name}": value[keep] for name, value in copies.params.items()}
@@ -230,22 +232,29 @@ def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, progr
             "loss_history": copies.loss_history[:, keep].T, **arrays}
 
 
-def run_sweep(spec: SweepSpec, directory: str | Path, *, progress: bool = True,
+def run_sweep(spec: SweepSpec, directory: str | Path, *, chunk_steps: int = DEFAULT_CHUNK_STEPS,
+              log_every: int = DEFAULT_LOG_EVERY, progress: bool = True,
               on_progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """Run (or resume) a sweep into ``directory`` and return its dataset (also saved as ``sweep.nc``).
 
     Args:
       spec: the sweep.
       directory: where chunks and the result are written; re-running into it resumes.
+      chunk_steps: steps per compiled chunk of steps (see :func:`toysup.train.train`).
+      log_every: the loss history keeps the mean of each block of this many steps; part of the result, so a
+        sweep resumes only with the same value.
       progress: tqdm bars for chunks and for steps within a chunk.
       on_progress: called as ``on_progress(chunks_done, chunks_total)`` after each chunk.
 
     Raises:
       KeyboardInterrupt: after Ctrl-C, once the chunks finished so far are safely written.
     """
+    check_loop(chunk_steps, log_every)
     configs, chunks = _plan(spec)
-    run_chunks(directory, spec.to_dict(), len(chunks),
-               lambda index: _train_chunk(spec, configs, chunks[index], progress, None),
+    loop = {"chunk_steps": chunk_steps, "log_every": log_every}
+    description = spec.to_dict() if log_every == DEFAULT_LOG_EVERY else {**spec.to_dict(), "log_every": log_every}
+    run_chunks(directory, description, len(chunks),
+               lambda index: _train_chunk(spec, configs, chunks[index], loop, progress),
                progress=progress, on_progress=on_progress)
     dataset = assemble(spec, directory)
     if jax.process_index() == 0:

@@ -1,16 +1,13 @@
-"""Batched, compiled training of many toy models at once.
+"""Batched, compiled training of many toy models at once, on the engine of ``toysup.engine``.
 
-Every instance × restart is one copy on a leading axis; the per-instance loss is ``jax.vmap``-ed over it.
-Steps run inside ``jax.lax.scan`` in chunks of ``config.chunk_steps``: one compiled program per chunk shape,
-reused by every chunk and by every config that differs only in swept arrays (feature probability,
-importance) or the seed. Each step draws its data from ``fold_in(copy_key, step)``, so a run reproduces
-from its seed whatever the chunking.
+Every instance × restart is one copy; one copy's step draws its batch from ``fold_in(data_key, step)``, runs the
+model and applies Optax's update, and the engine vmaps it over copies and compiles chunks of steps. The compiled
+program depends only on :func:`compile_key` of the config (sizes, model, optimiser, steps, batch, generator), so
+configs that differ in the swept arrays (feature probability, importance) or the seed share it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -18,21 +15,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
-from tqdm.auto import tqdm
 
+from . import engine
 from .config import ToyConfig
 from .data import sample_features
-from .models import ToyModel, importance_weighted_loss, target_of
+from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY
+from .models import build, importance_weighted_loss, kind
 
 FINAL_FRACTION = 0.1  # the final loss averages the training loss over this last fraction of the steps
-
-
-class TrainState(NamedTuple):
-    """Per-copy parameters and optimiser state, each leaf with a leading copy axis."""
-
-    params: Any
-    opt_state: Any
+KEY_STREAMS = 2  # per copy: an initialisation key and a data key
 
 
 @dataclass(frozen=True)
@@ -43,9 +34,10 @@ class TrainResult:
       config: the run's config.
       params: numpy arrays per instance: ``W`` (instances, hidden, features) and ``b`` (instances, features);
         for ``abs``: ``W1`` (instances, hidden, features), ``W2`` (instances, features, hidden), ``b``.
-      loss_history: mean training loss per block of ``log_every`` steps, (blocks, instances), of the kept restart.
+      loss_history: mean training loss per logged block of steps, (blocks, instances), of the kept restart.
       final_loss: mean training loss over the last tenth of the steps, per instance, (instances,).
       steps_done: steps completed (fewer than ``config.steps`` when interrupted).
+      log_every: steps per block of ``loss_history`` (the last block may be shorter).
     """
 
     config: ToyConfig
@@ -53,221 +45,147 @@ class TrainResult:
     loss_history: np.ndarray
     final_loss: np.ndarray
     steps_done: int
+    log_every: int = DEFAULT_LOG_EVERY
 
     @property
     def W(self) -> np.ndarray:
-        """The embedding (instances, hidden, features): W, or W₁ for the ``abs`` model."""
-        return self.params["W1"] if "W1" in self.params else self.params["W"]
+        """The embedding whose geometry the metrics analyse (instances, hidden, features): W, or W₁ of ``abs``."""
+        return self.params[kind(self.config.model).embedding]
 
     @property
     def b(self) -> np.ndarray:
         return self.params["b"]
 
 
-def _static_part(config: ToyConfig) -> ToyConfig:
-    """The config with every array-valued or per-run field reset, so equal static parts share one compile."""
-    return dataclasses.replace(
-        config, n_instances=1, feature_probability=1.0, importance=1.0, importance_decay=1.0, restarts=1, seed=0
-    )
+class ProgramKey(NamedTuple):
+    """Exactly the settings the compiled training program depends on (see :func:`compile_key`)."""
+
+    n_features: int
+    n_hidden: int
+    model: str
+    correlated_sets: tuple[int, ...]
+    anticorrelated_sets: tuple[int, ...]
+    optimizer: str
+    learning_rate: float
+    weight_decay: float
+    schedule: str
+    warmup_steps: int
+    steps: int
+    batch_size: int
+    rng: str
 
 
-def learning_rate_schedule(learning_rate: float, schedule: str, steps: int, warmup_steps: int) -> optax.Schedule:
-    """A constant, linear (to 0) or cosine (to 0) schedule after a linear warm-up from 0 over ``warmup_steps``."""
-    decay_steps = steps - warmup_steps
-    after_warmup = {
-        "constant": optax.constant_schedule(learning_rate),
-        "linear": optax.linear_schedule(learning_rate, 0.0, decay_steps),
-        "cosine": optax.cosine_decay_schedule(learning_rate, decay_steps),
-    }[schedule]
-    if not warmup_steps:
-        return after_warmup
-    warmup = optax.linear_schedule(0.0, learning_rate, warmup_steps)
-    return optax.join_schedules([warmup, after_warmup], [warmup_steps])
+def compile_key(config: ToyConfig) -> ProgramKey:
+    """The compile-relevant part of ``config``. The other fields — ``n_instances``, ``restarts`` (the number of
+    copies), ``feature_probability``, ``importance``, ``importance_decay`` (arrays fed to the program) and
+    ``seed`` (its keys) — change no compiled code."""
+    return ProgramKey(*(getattr(config, name) for name in ProgramKey._fields))
 
 
-def make_optimizer(config: ToyConfig) -> optax.GradientTransformation:
+def make_optimizer(settings: ToyConfig | ProgramKey) -> optax.GradientTransformation:
     """Adam or AdamW with a constant, linear or cosine schedule after a linear warm-up."""
-    schedule = learning_rate_schedule(config.learning_rate, config.schedule, config.steps, config.warmup_steps)
-    if config.optimizer == "adamw":
-        return optax.adamw(schedule, weight_decay=config.weight_decay)
+    schedule = engine.learning_rate_schedule(settings.learning_rate, settings.schedule, settings.steps,
+                                             settings.warmup_steps)
+    if settings.optimizer == "adamw":
+        return optax.adamw(schedule, weight_decay=settings.weight_decay)
     return optax.adam(schedule)
 
 
-def _model(config: ToyConfig) -> ToyModel:
-    return ToyModel(n_features=config.n_features, n_hidden=config.n_hidden, kind=config.model)
+def _build_program(key: ProgramKey, chunk_steps: int) -> engine.Program:
+    model = build(key.model, key.n_features, key.n_hidden)
+    model_kind = kind(key.model)
+    optimizer = make_optimizer(key)
 
-
-def _instance_loss(config: ToyConfig) -> Callable:
-    """loss(params, key, feature_probability, importance) for one copy, drawing its own batch."""
-    model = _model(config)
-
-    def loss(params, key, feature_probability, importance):
-        x = sample_features(
-            key,
-            feature_probability,
-            config.batch_size,
-            correlated_sets=config.correlated_sets,
-            anticorrelated_sets=config.anticorrelated_sets,
-            signed=config.model == "abs",
-            rng=config.rng,
-        )
+    def loss_fn(params, data_key, feature_probability, importance):
+        x = sample_features(data_key, feature_probability, key.batch_size, correlated_sets=key.correlated_sets,
+                            anticorrelated_sets=key.anticorrelated_sets, signed=model_kind.signed_inputs,
+                            rng=key.rng)
         # Keeps XLA from fusing the random draw into each consumer and drawing it several times.
         x = jax.lax.optimization_barrier(x)
-        return importance_weighted_loss(model.apply(params, x), target_of(config.model, x), importance)
+        return importance_weighted_loss(model.forward(params, x), model_kind.target(x), importance)
 
-    return loss
+    def init_copy(init_key):
+        params = model.init(init_key)
+        return params, optimizer.init(params)
 
-
-@functools.lru_cache(maxsize=64)
-def _compiled(static: ToyConfig) -> tuple[Callable, Callable]:
-    """(init, run_chunk), jitted once per static config."""
-    model = _model(static)
-    optimizer = make_optimizer(static)
-    loss_fn = _instance_loss(static)
-    chunk = min(static.chunk_steps, static.steps)
-
-    @jax.jit
-    def init(init_keys):
-        dummy = jnp.zeros((static.n_features, 1), jnp.float32)
-        params = jax.vmap(lambda k: model.init(k, dummy))(init_keys)
-        return TrainState(params, jax.vmap(optimizer.init)(params))
-
-    def step(state: TrainState, data_keys, feature_probability, importance, step_index):
-        keys = jax.vmap(jax.random.fold_in, in_axes=(0, None))(data_keys, step_index)
-        # Keeps the per-copy key derivation out of the draw's fusion, where it could be recomputed per element.
-        keys = jax.lax.optimization_barrier(keys)
-        loss, grads = jax.vmap(jax.value_and_grad(loss_fn))(state.params, keys, feature_probability, importance)
-        updates, opt_state = jax.vmap(optimizer.update)(grads, state.opt_state, state.params)
-        return TrainState(optax.apply_updates(state.params, updates), opt_state), loss
-
-    @jax.jit
-    def run_chunk(state, data_keys, feature_probability, importance, first_step):
-        def body(state, step_index):
-            # Only the last chunk can pass the end of the run; its surplus steps leave the state untouched.
-            return jax.lax.cond(
-                step_index < static.steps,
-                lambda s: step(s, data_keys, feature_probability, importance, step_index),
-                lambda s: (s, jnp.full((data_keys.shape[0],), jnp.nan, jnp.float32)),
-                state,
-            )
-
+    def step_copy(state, inputs, step_index):
+        params, opt_state = state
+        data_key, feature_probability, importance = inputs
         # Each copy draws its own batch, so threefry's partitionable form buys nothing here, and the classic
         # form was 1.6-1.9x faster on CPU (benchmarks/README.md). Scoped to this trace only.
         with jax.threefry_partitionable(False):
-            return jax.lax.scan(body, state, first_step + jnp.arange(chunk))
+            step_key = jax.random.fold_in(data_key, step_index)
+            # Keeps the per-copy key derivation out of the draw's fusion, where it could be recomputed per element.
+            step_key = jax.lax.optimization_barrier(step_key)
+            loss, grads = jax.value_and_grad(loss_fn)(params, step_key, feature_probability, importance)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), loss
 
-    return init, run_chunk
-
-
-def copy_keys(seed: int, copy_ids: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(init, data) keys of each copy, each of shape (copies,): ``fold_in(stream, copy_id)``.
-
-    A copy's keys depend only on the seed and its id, never on how copies are grouped into runs or chunks.
-    """
-    streams = jax.random.split(jax.random.key(seed), 2)
-    return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, copy_ids) for stream in streams)
+    return engine.compile_program(init_copy, step_copy, steps=key.steps, chunk_steps=chunk_steps)
 
 
-def _block_means(losses: np.ndarray, log_every: int) -> np.ndarray:
-    """Mean of each block of ``log_every`` rows; a last, shorter block is averaged over what it has."""
-    blocks = [losses[i:i + log_every].mean(axis=0) for i in range(0, len(losses), log_every)]
-    return np.stack(blocks) if blocks else np.zeros((0, losses.shape[1]), np.float32)
-
-
-def _shard_copies(arrays: Any, n_devices: int) -> Any:
-    """Place the leading (copy) axis of every leaf across this process's devices."""
-    mesh = Mesh(np.array(jax.local_devices()[:n_devices]), ("copies",))
-    return jax.device_put(arrays, NamedSharding(mesh, PartitionSpec("copies")))
-
-
-def run_steps(run_chunk: Callable[[int], np.ndarray], steps: int, chunk_steps: int, *, progress: bool = True,
-              on_chunk: Callable[[int, int], None] | None = None) -> tuple[list[np.ndarray], int]:
-    """Drive a compiled chunk of steps until ``steps`` are done: the loop every training run shares.
-
-    ``run_chunk(first_step)`` runs ``min(chunk_steps, steps)`` steps from ``first_step`` (advancing whatever
-    state it closes over) and returns its per-step outputs, leading axis the steps. A tqdm bar advances and
-    ``on_chunk(steps_done, steps)`` is called after each chunk; Ctrl-C stops between or during chunks.
-
-    Returns:
-      The outputs of each finished chunk, cut to the steps that count (the last chunk may pass the end), and the
-      number of steps done.
-    """
-    chunk = min(chunk_steps, steps)
-    outputs: list[np.ndarray] = []
-    steps_done = 0
-    bar = tqdm(total=steps, unit="step", disable=not progress, leave=False)
-    try:
-        while steps_done < steps:
-            values = np.asarray(run_chunk(steps_done))  # waits for the chunk
-            done_now = min(chunk, steps - steps_done)
-            outputs.append(values[:done_now])
-            steps_done += done_now
-            bar.update(done_now)
-            if on_chunk is not None:
-                on_chunk(steps_done, steps)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        bar.close()
-    return outputs, steps_done
+def copy_keys(seed: int, copy_ids: Any) -> tuple[jax.Array, jax.Array]:
+    """(init, data) keys of each copy, each of shape (copies,) (see :func:`toysup.engine.derive_keys`)."""
+    return engine.derive_keys(seed, jnp.asarray(copy_ids, jnp.uint32), KEY_STREAMS)
 
 
 @dataclass(frozen=True)
 class CopiesResult:
     """Every copy of a run, before restarts are reduced: params leaves (copies, …), loss_history
-    (blocks, copies), final_loss (copies,), steps_done."""
+    (blocks, copies), final_loss (copies,), steps_done, log_every."""
 
     params: dict[str, np.ndarray]
     loss_history: np.ndarray
     final_loss: np.ndarray
     steps_done: int
+    log_every: int = DEFAULT_LOG_EVERY
 
 
 def train_copies(
-    config: ToyConfig,
+    key: ProgramKey,
+    seed: int,
     feature_probability: np.ndarray,
     importance: np.ndarray,
     copy_ids: np.ndarray,
     *,
+    chunk_steps: int = DEFAULT_CHUNK_STEPS,
+    log_every: int = DEFAULT_LOG_EVERY,
     progress: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
+    observe: Callable[[int, Any], None] | None = None,
 ) -> CopiesResult:
     """Train one copy per row of ``feature_probability`` / ``importance`` (copies, features) in one compiled run.
 
-    Only the static part of ``config`` (sizes, model, optimiser, steps, batch) and its seed are used. The copy
-    axis is sharded over every local device; a count that does not divide evenly is padded and the padding
-    dropped. Ctrl-C stops after (or during) a chunk and returns what the finished chunks reached.
+    Args:
+      key: the compiled settings (:func:`compile_key` of a config).
+      seed: the seed the copies' keys derive from.
+      feature_probability, importance: each copy's arrays, (copies, features).
+      copy_ids: each copy's id (its keys are ``fold_in(stream, id)``), (copies,).
+      chunk_steps: steps per compiled chunk; progress and Ctrl-C are honoured between chunks.
+      log_every: the loss history keeps the mean loss of each block of this many steps.
+      progress, on_chunk, observe: see :func:`toysup.engine.run` (``observe`` sees ``(params, opt_state)``).
+
+    The copy axis is sharded over every local device. Ctrl-C stops after (or during) a chunk and returns what
+    the finished chunks reached.
     """
-    init, run_chunk = _compiled(_static_part(config))
-    n_copies = len(copy_ids)
-    n_devices = min(jax.local_device_count(), n_copies)
-    padded = -(-n_copies // n_devices) * n_devices
+    engine.check_loop(chunk_steps, log_every)
+    program = engine.cached_program((key, int(chunk_steps)), lambda: _build_program(key, int(chunk_steps)))
+    init_keys, data_keys = copy_keys(seed, np.asarray(copy_ids, np.uint32))
+    inputs = (data_keys, jnp.asarray(feature_probability, jnp.float32), jnp.asarray(importance, jnp.float32))
+    done = engine.run(program, init_keys, inputs, log_every=log_every, progress=progress, on_chunk=on_chunk,
+                      observe=observe)
+    params, _ = done.state
+    loss_history = done.logged.astype(np.float32)
+    return CopiesResult(params, loss_history, final_loss_of(loss_history).astype(np.float32), done.steps_done,
+                        int(log_every))
 
-    def pad(array: np.ndarray) -> np.ndarray:
-        return np.concatenate([array, np.repeat(array[-1:], padded - n_copies, axis=0)])
 
-    copy_ids = pad(np.asarray(copy_ids, np.uint32))
-    probability = jnp.asarray(pad(np.asarray(feature_probability, np.float32)))
-    importance = jnp.asarray(pad(np.asarray(importance, np.float32)))
-    init_keys, data_keys = copy_keys(config.seed, jnp.asarray(copy_ids))
-    if n_devices > 1:
-        init_keys, data_keys, probability, importance = _shard_copies(
-            (init_keys, data_keys, probability, importance), n_devices)
-    state = init(init_keys)
-
-    def advance(first_step: int) -> np.ndarray:
-        nonlocal state
-        new_state, losses = run_chunk(state, data_keys, probability, importance, first_step)
-        losses = np.asarray(losses)  # the state moves on only once its chunk has finished
-        state = new_state
-        return losses
-
-    chunks, steps_done = run_steps(advance, config.steps, config.chunk_steps, progress=progress, on_chunk=on_chunk)
-    history = [_block_means(losses[:, :n_copies], config.log_every) for losses in chunks]
-    params = {name: np.asarray(value)[:n_copies] for name, value in state.params["params"].items()}
-    loss_history = np.concatenate(history) if history else np.zeros((0, n_copies), np.float32)
-    final_loss = final_loss_of(loss_history)
-    return CopiesResult(params, loss_history.astype(np.float32), final_loss.astype(np.float32), steps_done)
+def copy_arrays(config: ToyConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(feature_probability, importance, copy_ids) of every instance × restart of ``config``, restart-major:
+    copy r · n + i is restart r of instance i."""
+    return (np.tile(config.feature_probability_array(), (config.restarts, 1)),
+            np.tile(config.importance_array(), (config.restarts, 1)),
+            np.arange(config.n_instances * config.restarts))
 
 
 def final_loss_of(loss_history: np.ndarray) -> np.ndarray:
@@ -291,32 +209,38 @@ def best_restarts(final_loss: np.ndarray, restarts: int) -> np.ndarray:
     return np.argmin(by_restart, axis=0) * n_instances + np.arange(n_instances)
 
 
-def train(config: ToyConfig, *, progress: bool = True, on_chunk: Callable[[int, int], None] | None = None
-          ) -> TrainResult:
+def train(config: ToyConfig, *, chunk_steps: int = DEFAULT_CHUNK_STEPS, log_every: int = DEFAULT_LOG_EVERY,
+          progress: bool = True, on_chunk: Callable[[int, int], None] | None = None,
+          observe: Callable[[int, Any], None] | None = None) -> TrainResult:
     """Train ``config.n_instances × config.restarts`` toy models together and keep the best restart.
 
     Copies are laid out restart-major, so restart 0 of a best-of-k run is exactly the k = 1 run.
 
     Args:
       config: the run.
+      chunk_steps: steps per compiled chunk, >= 1; progress and Ctrl-C are honoured between chunks.
+      log_every: the loss history keeps the mean loss of each block of this many steps, >= 1.
       progress: show a tqdm bar advancing per chunk.
       on_chunk: called as ``on_chunk(steps_done, total_steps)`` after every chunk (the app's progress bar).
+      observe: called as ``observe(steps_done, (params, opt_state))`` after initialisation and every chunk, with
+        every copy's numpy arrays (restart-major; see :func:`toysup.engine.run`).
 
     Ctrl-C between or during chunks stops the run cleanly and returns what the finished chunks reached.
     """
-    copies = train_copies(
-        config,
-        np.tile(config.feature_probability_array(), (config.restarts, 1)),
-        np.tile(config.importance_array(), (config.restarts, 1)),
-        np.arange(config.n_instances * config.restarts),
-        progress=progress,
-        on_chunk=on_chunk,
-    )
+    copies = train_copies(compile_key(config), config.seed, *copy_arrays(config), chunk_steps=chunk_steps,
+                          log_every=log_every, progress=progress, on_chunk=on_chunk, observe=observe)
+    return keep_best_restarts(config, copies)[0]
+
+
+def keep_best_restarts(config: ToyConfig, copies: CopiesResult) -> tuple[TrainResult, np.ndarray]:
+    """The result of each instance's lowest-loss restart, and the indices of the kept copies."""
     keep = best_restarts(copies.final_loss, config.restarts)
-    return TrainResult(
+    result = TrainResult(
         config=config,
         params={name: value[keep] for name, value in copies.params.items()},
         loss_history=copies.loss_history[:, keep],
         final_loss=copies.final_loss[keep],
         steps_done=copies.steps_done,
+        log_every=copies.log_every,
     )
+    return result, keep

@@ -5,8 +5,7 @@ import streamlit as st
 
 import toysup
 from toysup import plots
-from toysup.figures.computation import COMPUTED_GAIN, asymmetric_motifs, computed_features
-from toysup.figures.privileged_basis import MONOSEMANTIC_SHARE, top_feature_share
+from toysup.metrics import COMPUTED_GAIN, MONOSEMANTIC_SHARE, asymmetric_motifs, computed_features, top_feature_share
 
 import shared
 
@@ -28,8 +27,7 @@ with st.sidebar:
 
 config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, model="abs",
                       n_instances=n_models, feature_probability=shared.sparsities(n_models, probability),
-                      importance_decay=decay, steps=steps, batch_size=256, learning_rate=1e-2, schedule="cosine",
-                      chunk_steps=shared.chunk_steps(steps), log_every=1)
+                      importance_decay=decay, steps=steps, batch_size=256, learning_rate=1e-2, schedule="cosine")
 
 shown = shared.train_button(KEY, config, shared.trained, "Press **Train**.")
 if shown is not None:

@@ -31,7 +31,7 @@ config = shared.build(
     toysup.ToyConfig, n_features=set_size * n_sets, n_hidden=2, n_instances=n_models,
     feature_probability=shared.sparsities(n_models, probability),
     correlated_sets=sets if kind == "correlated" else (), anticorrelated_sets=sets if kind == "anticorrelated" else (),
-    steps=steps, learning_rate=1e-2, restarts=2, chunk_steps=shared.chunk_steps(steps), log_every=1)
+    steps=steps, learning_rate=1e-2, restarts=2)
 
 shown = shared.train_button(KEY, config, shared.trained, "Press **Train** (best of 2 fits per model).")
 if shown is not None:

@@ -5,6 +5,7 @@ import streamlit as st
 
 import toysup
 from toysup import metrics, plots
+from toysup.metrics import REPRESENTED_NORM
 
 import shared
 
@@ -17,7 +18,7 @@ def geometry(config: toysup.ToyConfig) -> dict:
     return {"inverse_probability": 1.0 / config.feature_probability_array()[:, 0],
             "dims_per_feature": np.asarray(metrics.dimensions_per_feature(result.W)),
             # Only learned features (‖W_i‖ > 0.5) are scattered; the others get 0, below the plot's floor.
-            "dimensionality": np.where(np.linalg.norm(result.W, axis=1) > 0.5,
+            "dimensionality": np.where(np.linalg.norm(result.W, axis=1) > REPRESENTED_NORM,
                                        np.asarray(metrics.feature_dimensionality(result.W)), 0.0)}
 
 
@@ -36,7 +37,7 @@ with st.sidebar:
 probabilities = tuple(float(p) for p in 20.0 ** -np.linspace(0, 1, n_models))
 config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, n_instances=n_models,
                       feature_probability=probabilities, steps=steps, batch_size=256, learning_rate=1e-2,
-                      schedule="cosine", chunk_steps=shared.chunk_steps(steps), log_every=1)
+                      schedule="cosine")
 
 shown = shared.train_button(KEY, config, geometry,
                             f"Press **Train** to train {n_models} models of {n_features} features in {n_hidden} dimensions.")

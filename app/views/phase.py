@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from toysup import plots, theory
-from toysup.phase import phase_spec, run_phase
+from toysup.phase import phase_axes, phase_spec, run_phase
 from toysup.sweeps import load_sweep
 
 import shared
@@ -51,8 +51,7 @@ shown = st.session_state.get(f"{KEY}_shown")
 if shown is None:
     st.info("Press **Run the grid**. The theory needs no training:")
     n_features = SHAPES[shape][0]
-    probability = np.logspace(-2, 0, grid)
-    importance = np.logspace(-1, 1, grid)
+    probability, importance = phase_axes(grid)
     labels = theory.theoretical_phase(probability[None, :], importance[:, None], n_features=n_features)
     names = theory.PHASE_LABELS_2 if n_features == 2 else theory.PHASE_LABELS_3
     shared.show(plots.phase_diagram(probability, importance, np.full_like(labels, -1), labels, names))

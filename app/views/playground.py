@@ -31,8 +31,7 @@ with st.sidebar:
 config = shared.build(
     toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, model=model, n_instances=n_models,
     feature_probability=shared.sparsities(n_models, probability), importance_decay=decay,
-    steps=steps, learning_rate=learning_rate, batch_size=1024, seed=int(seed),
-    chunk_steps=shared.chunk_steps(steps), log_every=10)
+    steps=steps, learning_rate=learning_rate, batch_size=1024, seed=int(seed))
 
 shared.report_stop(KEY)
 if st.button("Train", type="primary", key=f"{KEY}_train", disabled=config is None):

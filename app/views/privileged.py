@@ -5,7 +5,7 @@ import streamlit as st
 
 import toysup
 from toysup import plots
-from toysup.figures.privileged_basis import MONOSEMANTIC_SHARE, top_feature_share
+from toysup.metrics import MONOSEMANTIC_SHARE, represented, top_feature_share
 
 import shared
 
@@ -27,8 +27,7 @@ with st.sidebar:
 
 config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, model="relu_hidden",
                       n_instances=n_models, feature_probability=shared.sparsities(n_models, probability),
-                      importance_decay=decay, steps=steps, learning_rate=1e-2, restarts=2,
-                      chunk_steps=shared.chunk_steps(steps), log_every=1)
+                      importance_decay=decay, steps=steps, learning_rate=1e-2, restarts=2)
 
 shown = shared.train_button(KEY, config, shared.trained, "Press **Train** (best of 2 fits per model).")
 if shown is not None:
@@ -40,7 +39,7 @@ if shown is not None:
     st.dataframe({"1 − S": probabilities,
                   "monosemantic neurons": [int(np.sum(s >= MONOSEMANTIC_SHARE)) for s in shares],
                   "polysemantic neurons": [int(np.sum(s < MONOSEMANTIC_SHARE)) for s in shares],
-                  "features represented": [int(np.sum(np.linalg.norm(W, axis=0) > 0.5)) for W in result.W]},
+                  "features represented": [int(np.sum(represented(W))) for W in result.W]},
                  hide_index=True)
     st.caption(f"A neuron is monosemantic when its largest feature holds ≥ {MONOSEMANTIC_SHARE:.0%} of its "
                "squared weights; unused neurons are not counted.")

@@ -49,9 +49,10 @@ def sae_run(toy: toysup.TrainResult, arch: str, n_latents: int, penalty: float, 
     activations = sae.toy_activations(toy)
     config = sae.SAEConfig(arch=arch, n_inputs=activations.n_inputs, n_latents=n_latents, steps=steps,
                            learning_rate=learning_rate, penalty_warmup_steps=steps // 5,
-                           chunk_steps=shared.chunk_steps(steps), log_every=1, **penalty_fields(arch, penalty))
+                           **penalty_fields(arch, penalty))
     with shared.progress("Training the SAE") as on_chunk:
-        result = sae.train_sae(config, activations, progress=False, on_chunk=on_chunk)
+        result = sae.train_sae(config, activations, chunk_steps=shared.chunk_steps(steps), log_every=1,
+                               progress=False, on_chunk=on_chunk)
     scores = sae.evaluate(result, activations, n_samples=4096)
     truth, decoder = activations.truth[0], result.decoder[0]
     matched, cosines = hungarian_match(decoder, truth)
@@ -98,7 +99,7 @@ toy = None
 if source == "train one":
     toy_config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden,
                               feature_probability=probability, importance_decay=1.0, steps=toy_steps,
-                              learning_rate=1e-2, chunk_steps=shared.chunk_steps(toy_steps), log_every=1)
+                              learning_rate=1e-2)
 else:
     uploaded = shared.upload_run(KEY)
     if uploaded is not None:

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 import toysup
-from toysup import animate, metrics, plots
+from toysup import animation as animate
+from toysup import metrics, plots
 from toysup.snapshots import snapshot_steps, train_with_snapshots
 
 import shared
@@ -20,10 +21,11 @@ MAX_SNAPSHOTS = 400
 def snapshots_of(config: toysup.ToyConfig, every: int) -> dict:
     """Train with a snapshot of W every ``every`` steps (the frames), and the D_i and loss curves."""
     with shared.progress("Training with snapshots") as on_chunk:
-        result, snapshots = train_with_snapshots(config, every, on_chunk=on_chunk)
+        result, snapshots = train_with_snapshots(config, every, log_every=shared.log_every(config.steps),
+                                                  on_chunk=on_chunk)
     steps = snapshot_steps(len(snapshots), every, result.steps_done)
     return {"W": snapshots, "steps": steps, "loss": result.loss_history[:, 0],
-            "loss_steps": (np.arange(len(result.loss_history)) + 1) * result.config.log_every,
+            "loss_steps": (np.arange(len(result.loss_history)) + 1) * result.log_every,
             "dimensionality": np.asarray(metrics.feature_dimensionality(snapshots[:, 0]))}
 
 
@@ -60,7 +62,7 @@ with st.sidebar:
     learning_rate = st.select_slider("learning rate", shared.LEARNING_RATES, value=3e-3, key=f"{KEY}_lr")
 
 config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, feature_probability=probability,
-                      importance_decay=decay, steps=steps, learning_rate=learning_rate, log_every=10)
+                      importance_decay=decay, steps=steps, learning_rate=learning_rate)
 if config is not None and steps // every + 1 > MAX_SNAPSHOTS:
     st.error(f"every: {steps} steps every {every} would take {steps // every + 1} snapshots; at most "
              f"{MAX_SNAPSHOTS} — snapshot less often.")

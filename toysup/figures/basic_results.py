@@ -18,7 +18,8 @@ from scipy.stats import spearmanr
 
 from .. import metrics, plots
 from ..config import ToyConfig
-from ._common import cosines, represented, sparsity_label, train_once
+from ..metrics import cosines, represented
+from ._common import sparsity_label, train_once
 
 NAME = "basic_results"
 TITLE = "Linear and ReLU models across sparsity"

@@ -25,8 +25,8 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..config import ToyConfig
+from ..metrics import MONOSEMANTIC_SHARE, asymmetric_motifs, computed_features, top_feature_share
 from ._common import sparsity_label, train_once
-from .privileged_basis import MONOSEMANTIC_SHARE, top_feature_share
 
 NAME = "computation"
 TITLE = "Computing |x| in superposition"
@@ -36,7 +36,6 @@ CAPTION = ("Input weights W₁ of each neuron as stacked bars (one segment per f
            "an asymmetric-superposition neuron of the sparsest model (input and output weights of its two "
            "features). Bottom: n=100 features, m=40 neurons (sorted by their strongest feature), dense to sparse: "
            "monosemantic to polysemantic.")
-COMPUTED_GAIN = 0.25  # a feature is computed when some neuron passes it to its own output with at least this gain
 
 
 def experiment(quick: bool) -> dict[str, ToyConfig]:
@@ -57,28 +56,6 @@ def run(quick: bool, out: Path) -> dict:
             "feature_probability": configs["many"].feature_probability_array()[:, 0],
             "importance": configs["many"].importance_array()[0],
             "W1": many.params["W1"], "W2": many.params["W2"], "b": many.b, "loss": many.final_loss}
-
-
-def asymmetric_motifs(W1: np.ndarray, W2: np.ndarray) -> list[tuple[int, int, int]]:
-    """Neurons k computing two features a, b asymmetrically: a is the neuron's strongest input and b the feature
-    it writes to most besides a; |W₁[k,a]| ≥ 2|W₁[k,b]| ≥ 0.4, W₂[b,k] ≥ 2|W₂[a,k]|, W₂[b,k] ≥ 0.5 and W₂[a,k] > 0
-    (it adds to both outputs). Returns (k, a, b) for each."""
-    W1, W2 = np.asarray(W1), np.asarray(W2)
-    found = []
-    for k in range(W1.shape[0]):
-        a = int(np.argmax(np.abs(W1[k])))
-        written = W2[:, k].copy()
-        written[a] = -np.inf
-        b = int(np.argmax(written))
-        strong_in, weak_in, weak_out, strong_out = abs(W1[k, a]), abs(W1[k, b]), W2[a, k], W2[b, k]
-        if strong_in >= 2 * weak_in >= 0.4 and strong_out >= max(2 * abs(weak_out), 0.5) and weak_out > 0:
-            found.append((k, a, b))
-    return found
-
-
-def computed_features(W1: np.ndarray, W2: np.ndarray) -> int:
-    """Number of features i with max_k W₁[k,i]·W₂[i,k] ≥ 0.25: some neuron passes x_i to output i."""
-    return int(np.sum((np.asarray(W1) * np.asarray(W2).T).max(axis=0) >= COMPUTED_GAIN))
 
 
 def plot(data: dict) -> Figure:

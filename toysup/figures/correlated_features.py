@@ -18,7 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..config import ToyConfig
-from ._common import angle_gaps, cosines, is_regular_polygon, represented, sparsity_label, train_once
+from ..metrics import angle_gaps, cosines, is_regular_polygon, represented
+from ._common import sparsity_label, train_once
 
 NAME = "correlated_features"
 TITLE = "Correlated and anticorrelated features"

@@ -15,8 +15,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import metrics, plots
+from ..metrics import REPRESENTED_NORM
 from . import uniform_superposition
-from ._common import REPRESENTED_NORM, train_once
+from ._common import train_once
 
 NAME = "feature_dimensionality"
 TITLE = "Feature dimensionality clusters at simple fractions"

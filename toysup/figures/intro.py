@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..config import ToyConfig
-from ._common import angle_gaps, cosines, is_regular_polygon, represented, sparsity_label, train_once
+from ..metrics import angle_gaps, cosines, is_regular_polygon, represented
+from ._common import sparsity_label, train_once
 
 NAME = "intro"
 TITLE = "Five features in two dimensions"

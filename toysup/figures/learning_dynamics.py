@@ -29,25 +29,30 @@ CAPTION = ("Dimensionality D_i of every feature (one line each) of a uniform-sup
            "1/(1−S)=3) through training, above its loss: learned features climb to the digon level D=1/2 one by one "
            "while the others fall to 0.")
 RISE_FROM, RISE_TO = 0.2, 0.45  # a feature's rise to the digon level D = 1/2 is timed between these values
+LOG_EVERY = 10  # steps per block of the loss curve
+
+
+def snapshot_every(quick: bool) -> int:
+    """Steps between snapshots of W."""
+    return 20 if quick else 40
 
 
 def experiment(quick: bool) -> ToyConfig:
     """Uniform importance at 1/(1 − S) = 3, where every learned feature ends in an antipodal pair (a digon), at the
-    paper's learning rate 1e-3 so the dynamics are slow enough to follow; W is kept every ``chunk_steps`` steps."""
+    paper's learning rate 1e-3 so the dynamics are slow enough to follow; W is kept every ``snapshot_every`` steps."""
     return ToyConfig(n_features=50 if quick else 400, n_hidden=5 if quick else 30, feature_probability=1 / 3,
-                     steps=4000, batch_size=512, learning_rate=1e-3, chunk_steps=20 if quick else 40, log_every=10,
-                     seed=0)
+                     steps=4000, batch_size=512, learning_rate=1e-3, seed=0)
 
 
 def run(quick: bool, out: Path) -> dict:
     config = experiment(quick)
-    result, snapshots = train_with_snapshots(config, every=config.chunk_steps)
-    log_every = result.config.log_every
+    every = snapshot_every(quick)
+    result, snapshots = train_with_snapshots(config, every=every, log_every=LOG_EVERY)
     return {"feature_probability": float(config.feature_probability_array()[0, 0]),
             "n_features": config.n_features, "n_hidden": config.n_hidden,
-            "steps": snapshot_steps(len(snapshots), config.chunk_steps, result.steps_done),
+            "steps": snapshot_steps(len(snapshots), every, result.steps_done),
             "dimensionality": np.asarray(metrics.feature_dimensionality(snapshots[:, 0])),
-            "loss_steps": (np.arange(len(result.loss_history)) + 1) * log_every, "loss": result.loss_history[:, 0],
+            "loss_steps": (np.arange(len(result.loss_history)) + 1) * LOG_EVERY, "loss": result.loss_history[:, 0],
             "final_norms": np.linalg.norm(result.W[0], axis=0)}
 
 
@@ -74,7 +79,7 @@ def check(data: dict) -> dict:
     of the times at which different features rise — the median rise takes less than half the 10–90% range of the
     rise midpoints (a smooth, collective drift would make the rises as long as their spread)."""
     dimensionality, steps = np.asarray(data["dimensionality"]), np.asarray(data["steps"])
-    learned = np.asarray(data["final_norms"]) > 0.5
+    learned = np.asarray(data["final_norms"]) > metrics.REPRESENTED_NORM
     final = dimensionality[-1, learned]
     digons = float(np.mean(np.abs(final - 0.5) <= 0.03)) if len(final) else 0.0
     rises = [rise_times(dimensionality[:, feature], steps) for feature in np.flatnonzero(learned)]

@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..config import ToyConfig
-from ._common import angle_gaps, is_regular_polygon, is_two_digons, represented, train_once
+from ..metrics import angle_gaps, is_regular_polygon, is_two_digons, represented
+from ._common import train_once
 
 NAME = "perturb_one_feature"
 TITLE = "Perturbing one feature's sparsity"

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..config import ToyConfig
-from ._common import represented, sparsity_label, train_once
+from ..metrics import MONOSEMANTIC_SHARE, represented, top_feature_share
+from ._common import sparsity_label, train_once
 
 NAME = "privileged_basis"
 TITLE = "Neurons go from monosemantic to polysemantic"
@@ -24,8 +25,6 @@ CAPTION = ("n=10 features (importance 0.75^i, yellow = most important) and m=5 R
            "each bar is one neuron's input weights, one segment per feature. Dense: one feature per neuron; "
            "sparse: several.")
 SPARSITIES = (0.0, 0.7, 0.9, 0.97, 0.99)
-MONOSEMANTIC_SHARE = 0.9  # a neuron whose top feature holds this share of its squared weights is monosemantic
-ACTIVE_NEURON_NORM = 0.1  # neurons with smaller weights are unused and not counted
 
 
 def experiment(quick: bool) -> ToyConfig:
@@ -45,14 +44,6 @@ def run(quick: bool, out: Path) -> dict:
 def plot(data: dict) -> Figure:
     return plots.neuron_feature_weights(np.asarray(data["W"]), np.asarray(data["importance"]),
                                         titles=[sparsity_label(1 - s) for s in data["sparsity"]])
-
-
-def top_feature_share(W: np.ndarray) -> np.ndarray:
-    """Per neuron, the share of its squared input weights held by its largest feature: 1 for a monosemantic
-    neuron, 1/k for k equal features. (hidden, features) -> (hidden,); NaN for an unused neuron."""
-    squared = np.asarray(W, dtype=float) ** 2
-    total = squared.sum(axis=1)
-    return np.where(np.sqrt(total) > ACTIVE_NEURON_NORM, squared.max(axis=1) / np.maximum(total, 1e-12), np.nan)
 
 
 def check(data: dict) -> dict:

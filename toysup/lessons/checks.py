@@ -14,7 +14,7 @@ import numpy as np
 from .. import metrics, theory
 from ._harness import as_array, assert_close, call, compare, passed, shapes
 
-_NOT_DIFFERENTIABLE = (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError,
+NOT_DIFFERENTIABLE = (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError,
                        jax.errors.TracerBoolConversionError)
 
 
@@ -29,7 +29,7 @@ def _assert_differentiable(name: str, case: str, student, reference, args: tuple
 
     try:
         got = jax.grad(squared(student), argnums=argnum)(*args)
-    except _NOT_DIFFERENTIABLE:
+    except NOT_DIFFERENTIABLE:
         raise AssertionError(f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy, "
                              f"and without Python `if` on array values") from None
     except NotImplementedError:

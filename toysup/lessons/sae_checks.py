@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._harness import as_array, assert_close, call, compare, passed, shapes
-from .checks import _NOT_DIFFERENTIABLE
+from .checks import NOT_DIFFERENTIABLE
 
 
 def _random_params(rng: np.random.Generator, n_latents: int, n_inputs: int) -> dict[str, np.ndarray]:
@@ -65,7 +65,7 @@ def check_sae_loss(sae_loss) -> None:
     case = "the gradient with respect to params on random params, l1_coefficient=0.3"
     try:
         got = jax.grad(sae_loss)(jax.tree.map(jnp.asarray, params), x, 0.3)
-    except _NOT_DIFFERENTIABLE:
+    except NOT_DIFFERENTIABLE:
         raise AssertionError(f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy"
                              ) from None
     except Exception as error:

@@ -8,7 +8,7 @@
 
 Layout: ``config`` (SAEConfig) → ``data`` (toy-model and synthetic activations) → ``models`` (five
 architectures, one interface) → ``train`` (batched, compiled) → ``metrics`` (recovery scores) →
-``recovery`` (phase diagram) → ``plots``; ``cli`` adds ``toysup sae``.
+``recovery`` (phase diagram) → ``plots``; ``toysup.cli.sae`` adds ``toysup sae``.
 """
 
 from . import metrics as metrics

@@ -8,31 +8,21 @@ program; everything else is shared by the instances.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ..config import from_known_fields
+from ..engine import SCHEDULES
+from ..validation import Config, boolean, choice, integer, is_integer, real
 
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated")
 RESAMPLING = ("none", "random", "inputs")
-SCHEDULES = ("constant", "linear", "cosine")
 PER_INSTANCE = ("l1_coefficient", "k", "l0_coefficient")  # fields that may hold one value per instance
 
 
-def _as_tuple(value: Any) -> Any:
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return tuple(_as_tuple(v) for v in value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 @dataclass(frozen=True, kw_only=True)
-class SAEConfig:
+class SAEConfig(Config):
     """Every setting of a batch of SAEs; instance i trains on instance i of its activations.
 
     Attributes:
@@ -65,9 +55,13 @@ class SAEConfig:
       steps: optimisation steps, >= 1.
       batch_size: samples per step and instance, >= 1.
       seed: seed of every random draw, in [0, 2**31 − 1].
-      chunk_steps: steps per compiled chunk (progress and Ctrl-C between chunks), >= 1.
-      log_every: the history keeps means over blocks of this many steps; divides chunk_steps.
+
+    How the run is driven (steps per compiled chunk, the history's cadence, progress) is not part of the
+    experiment: those are arguments of :func:`toysup.sae.train.train_sae`.
     """
+
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = PER_INSTANCE
+    RETIRED_FIELDS: ClassVar[tuple[str, ...]] = ("chunk_steps", "log_every")  # loop settings of runs before 0.2
 
     arch: str = "topk"
     n_inputs: int = 2
@@ -90,65 +84,37 @@ class SAEConfig:
     steps: int = 2000
     batch_size: int = 1024
     seed: int = 0
-    chunk_steps: int = 500
-    log_every: int = 10
 
-    def __post_init__(self) -> None:
-        for name in PER_INSTANCE:
-            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
-        self._validate()
-
-    def _validate(self) -> None:
-        def integer(name: str, value: Any, low: int, high: int | None = None) -> None:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{name}: must be an integer, got {value!r}")
-            if value < low or (high is not None and value > high):
-                raise ValueError(f"{name}: must be {f'in [{low}, {high}]' if high is not None else f'>= {low}'}"
-                                 f", got {value}")
-
-        def real(name: str, value: Any, low: float, low_open: bool) -> None:
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{name}: must be a number, got {value!r}") from None
-            if isinstance(value, bool) or not math.isfinite(number) or number < low or (low_open and number == low):
-                raise ValueError(f"{name}: must be {'>' if low_open else '>='} {low} and finite, got {value!r}")
-
+    def validate(self) -> None:
         for name, allowed in (("arch", ARCHITECTURES), ("resampling", RESAMPLING), ("schedule", SCHEDULES)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+            choice(name, getattr(self, name), allowed)
         integer("n_inputs", self.n_inputs, 1)
         integer("n_latents", self.n_latents, 1)
         integer("n_instances", self.n_instances, 1)
         integer("steps", self.steps, 1)
         integer("batch_size", self.batch_size, 1)
         integer("seed", self.seed, 0, 2**31 - 1)
-        integer("chunk_steps", self.chunk_steps, 1)
-        integer("log_every", self.log_every, 1)
         integer("dead_window", self.dead_window, 1)
         integer("penalty_warmup_steps", self.penalty_warmup_steps, 0, self.steps)
         integer("warmup_steps", self.warmup_steps, 0, self.steps - 1)
-        if self.chunk_steps % self.log_every:
-            raise ValueError(f"log_every: must divide chunk_steps={self.chunk_steps}, got {self.log_every}")
         if self.aux_k is not None:
             integer("aux_k", self.aux_k, 1, self.n_latents)
-        real("aux_coefficient", self.aux_coefficient, 0.0, low_open=False)
+        real("aux_coefficient", self.aux_coefficient, 0.0)
         real("learning_rate", self.learning_rate, 0.0, low_open=True)
         real("jumprelu_bandwidth", self.jumprelu_bandwidth, 0.0, low_open=True)
         real("jumprelu_initial_threshold", self.jumprelu_initial_threshold, 0.0, low_open=True)
-        if not isinstance(self.tied, bool):
-            raise ValueError(f"tied: must be true or false, got {self.tied!r}")
+        boolean("tied", self.tied)
         if self.tied and self.arch != "relu":
             raise ValueError(f"tied: only the relu architecture has tied weights, got arch={self.arch!r}")
         for name in PER_INSTANCE:
             for value in self._values(name):
                 if name != "k":
-                    real(name, value, 0.0, low_open=False)
+                    real(name, value, 0.0)
                 elif self.arch == "batchtopk":
                     real("k", value, 0.0, low_open=True)
                     if value > self.n_latents:
                         raise ValueError(f"k: must be in (0, n_latents={self.n_latents}], got {value}")
-                elif isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                elif not is_integer(value):
                     raise ValueError(f"k: must be an integer, got {value!r}")
                 elif not 1 <= value <= self.n_latents:
                     raise ValueError(f"k: must be in [1, n_latents={self.n_latents}], got {value}")
@@ -176,16 +142,5 @@ class SAEConfig:
     def resolved_aux_k(self) -> int:
         return self.aux_k if self.aux_k is not None else max(1, min(self.n_inputs // 2, self.n_latents))
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "SAEConfig":
-        """Build a config from a dict (e.g. a saved config.json); unknown keys are an error."""
-        return from_known_fields(cls, values)
-
-    def replace(self, **changes: Any) -> "SAEConfig":
-        return dataclasses.replace(self, **changes)
-
-
-__all__ = ["SAEConfig", "ARCHITECTURES", "RESAMPLING", "SCHEDULES"]
+__all__ = ["SAEConfig", "ARCHITECTURES", "PER_INSTANCE", "RESAMPLING"]

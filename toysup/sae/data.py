@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..data import sample_features
+from ..models import kind
 
 FIRING = ("uniform", "zipf", "given")
 
@@ -91,7 +92,8 @@ def toy_activations(result: Any, *, min_norm: float = 0.5) -> Activations:
     others barely move h). Unrepresented features still fire and add their small W_i x_i to h.
     """
     config = result.config
-    if config.model == "abs":
+    model_kind = kind(config.model)
+    if model_kind.signed_inputs or model_kind.embedding != "W":
         raise ValueError("run: the abs model has two weight matrices and signed features; use a relu or linear "
                          "model's run")
     W = np.asarray(result.W, np.float32)  # (instances, hidden, features)

@@ -151,11 +151,11 @@ def evaluate(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[
     Returns name -> array of shape (instances,). The samples come from the evaluation key stream of the run's
     seed, never the training stream.
     """
-    from .train import _check, _static_part, hyper_arrays, instance_keys
+    from .train import check_activations, hyper_arrays, instance_keys, static_config
 
     config = result.config
-    activations = _check(config, activations)
-    run = _sampler(_static_part(config), activations.sampler, activations.options, n_samples)
+    activations = check_activations(config, activations)
+    run = _sampler(static_config(config), activations.sampler, activations.options, n_samples)
     _, _, eval_keys = instance_keys(config.seed, config.n_instances, getattr(result, "instance_ids", None))
     hyper = hyper_arrays(config)
     rows = []

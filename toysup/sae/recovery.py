@@ -38,6 +38,7 @@ import numpy as np
 import xarray as xr
 
 from ..chunks import read_chunk, read_dataset, run_chunks
+from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
 from .config import ARCHITECTURES, SAEConfig
 from .data import stack, synthetic_activations
 from .metrics import evaluate
@@ -125,7 +126,7 @@ def _plan(arch: str, n_features: int, n_inputs: int, mean_active: Sequence[float
     return description, chunks
 
 
-def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int,
+def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int, loop: dict[str, int],
                  progress: bool) -> dict[str, np.ndarray] | None:
     """Train and score one chunk; its arrays, or None when interrupted."""
     shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
@@ -138,7 +139,7 @@ def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int,
                 description["n_features"], description["n_inputs"], firing=description["firing"],
                 mean_active=description["mean_active"][m], seed=chunk.config.seed + int(s))
     activations = stack([dictionaries[m, s] for m, s in zip(m_index, s_index)])
-    result = train_sae(chunk.config, activations, progress=progress, instance_ids=chunk.points)
+    result = train_sae(chunk.config, activations, progress=progress, instance_ids=chunk.points, **loop)
     if result.steps_done < chunk.config.steps:
         return None
     scores = evaluate(result, activations, n_samples=n_samples)
@@ -148,7 +149,8 @@ def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int,
 def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: int, n_inputs: int,
                      mean_active: Sequence[float], ratios: Sequence[float], penalties: Sequence[float],
                      seeds: int = 1, firing: str = "uniform", n_samples: int = 4096,
-                     chunk_instances: int | None = None, progress: bool = False,
+                     chunk_instances: int | None = None, chunk_steps: int = DEFAULT_CHUNK_STEPS,
+                     log_every: int = DEFAULT_LOG_EVERY, progress: bool = False,
                      on_progress: Callable[[int, int], None] | None = None, **config: Any) -> xr.Dataset:
     """Train and score SAEs on a grid (or resume); a Dataset with dims (mean_active, ratio, penalty, seed).
 
@@ -164,6 +166,7 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
       firing: ``uniform`` or ``zipf`` (see :func:`toysup.sae.data.synthetic_activations`).
       n_samples: fresh samples per SAE for the firing and reconstruction metrics.
       chunk_instances: at most this many SAEs per chunk (None: one chunk per ratio).
+      chunk_steps, log_every: the training loop's settings (see :func:`toysup.sae.train.train_sae`).
       progress: tqdm bars over chunks and over the steps of a chunk.
       on_progress: called as ``on_progress(chunks_done, n_chunks)`` after each written chunk.
       config: further ``SAEConfig`` fields shared by every SAE (steps, batch_size, learning_rate, seed, …). The
@@ -188,10 +191,13 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
             return recovery_diagram(arch, out=folder, n_features=n_features, n_inputs=n_inputs,
                                     mean_active=mean_active, ratios=ratios, penalties=penalties, seeds=seeds,
                                     firing=firing, n_samples=n_samples, chunk_instances=chunk_instances,
-                                    progress=progress, on_progress=on_progress, **config)
+                                    chunk_steps=chunk_steps, log_every=log_every, progress=progress,
+                                    on_progress=on_progress, **config)
+    check_loop(chunk_steps, log_every)
     description["n_samples"] = int(n_samples)
+    loop = {"chunk_steps": chunk_steps, "log_every": log_every}
     run_chunks(out, description, len(chunks),
-               lambda index: _train_chunk(chunks[index], description, n_samples, progress),
+               lambda index: _train_chunk(chunks[index], description, n_samples, loop, progress),
                progress=progress, on_progress=on_progress)
     dataset = _assemble(description, len(chunks), Path(out))
     if jax.process_index() == 0:
@@ -200,7 +206,7 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
 
 
 def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Dataset:
-    from .. import __version__
+    from ..version import __version__
 
     shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
              description["seeds"])

@@ -1,10 +1,10 @@
-"""Batched, compiled SAE training: many SAEs on an instance axis, one compiled program per chunk of steps.
+"""Batched, compiled SAE training: many SAEs on an instance axis, on the engine of ``toysup.engine``.
 
-Follows ``toysup.train``: the per-instance step is ``jax.vmap``-ed over instances; steps run inside
-``jax.lax.scan`` in chunks of ``config.chunk_steps``; each step draws its batch from
-``fold_in(instance_key, step)`` inside the compiled program (no materialised dataset); Ctrl-C keeps the
-finished chunks. The compiled functions are cached per static part of the config and the activations'
-sampler, so a new seed, penalty grid or dictionary (same shapes) reuses them.
+One instance's step draws its batch from ``fold_in(instance_key, step)`` inside the compiled program (no
+materialised dataset) and applies Adam; the engine vmaps it over instances, compiles chunks of steps, shards the
+instances over the local devices and keeps the finished chunks on Ctrl-C. The compiled program depends only on
+:func:`compile_key` of the config and the activations' sampler, so a new seed, penalty grid or dictionary (same
+shapes) reuses it.
 
 Dead latents: each instance counts, per latent, the steps since it last fired; a latent is dead once the
 count reaches ``dead_window``. TopK/BatchTopK feed the dead mask to AuxK; with ``resampling`` the penalty-based SAEs
@@ -14,8 +14,6 @@ and zero their Adam moments (Bricken et al. 2023, "Towards Monosemanticity", app
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -24,7 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..train import learning_rate_schedule, run_steps
+from .. import engine
+from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY
 from .config import SAEConfig
 from .data import Activations, draw
 from .models import LATENT_PARAMS, architecture, decoder_weights
@@ -32,6 +31,7 @@ from .models import LATENT_PARAMS, architecture, decoder_weights
 HISTORY = ("loss", "mse", "l0")
 RESAMPLED_ARCHITECTURES = ("relu", "gated", "jumprelu")  # TopK-style SAEs use AuxK instead
 RESAMPLED_ENCODER_SCALE = 0.2  # resampled encoder rows get 0.2 × the mean alive encoder norm (Bricken et al.)
+KEY_STREAMS = 3  # per instance: initialisation, data and evaluation keys
 
 
 class SAEState(NamedTuple):
@@ -77,16 +77,48 @@ def hyper_arrays(config: SAEConfig) -> dict[str, np.ndarray]:
     return {name: config.per_instance(name) for name in ("l1_coefficient", "k", "l0_coefficient")}
 
 
-def _static_part(config: SAEConfig) -> SAEConfig:
-    """Fields that do not change the compiled program reset, so configs differing only there share it."""
-    k_max = config.k_max
-    return dataclasses.replace(config, n_instances=1, seed=0, l1_coefficient=0.0, l0_coefficient=0.0, k=k_max)
+class ProgramKey(NamedTuple):
+    """Exactly the settings the compiled SAE program depends on (see :func:`compile_key`)."""
+
+    arch: str
+    n_inputs: int
+    n_latents: int
+    k_max: float
+    aux_k: int
+    aux_coefficient: float
+    penalty_warmup_steps: int
+    dead_window: int
+    resampling: str
+    jumprelu_bandwidth: float
+    jumprelu_initial_threshold: float
+    tied: bool
+    learning_rate: float
+    schedule: str
+    warmup_steps: int
+    steps: int
+    batch_size: int
+
+
+def compile_key(config: SAEConfig) -> ProgramKey:
+    """The compile-relevant part of ``config``. The others — ``n_instances`` (the number of copies), the
+    per-instance penalties ``l1_coefficient``, ``l0_coefficient`` and ``k`` (arrays fed to the program; only the
+    largest k sizes the top-k selection) and ``seed`` (its keys) — change no compiled code."""
+    return ProgramKey(config.arch, config.n_inputs, config.n_latents, config.k_max, config.resolved_aux_k,
+                      config.aux_coefficient, config.penalty_warmup_steps, config.dead_window, config.resampling,
+                      config.jumprelu_bandwidth, config.jumprelu_initial_threshold, config.tied,
+                      config.learning_rate, config.schedule, config.warmup_steps, config.steps, config.batch_size)
+
+
+def static_config(config: SAEConfig) -> SAEConfig:
+    """The one-instance config the compiled code is built from: the per-instance penalties and the seed reset
+    (k to the largest), so configs with the same :func:`compile_key` give the same one."""
+    return config.replace(n_instances=1, seed=0, l1_coefficient=0.0, l0_coefficient=0.0, k=config.k_max)
 
 
 def make_optimizer(config: SAEConfig) -> optax.GradientTransformation:
     """Adam with a constant, linear or cosine schedule after a linear warm-up."""
-    return optax.adam(learning_rate_schedule(config.learning_rate, config.schedule, config.steps,
-                                             config.warmup_steps))
+    return optax.adam(engine.learning_rate_schedule(config.learning_rate, config.schedule, config.steps,
+                                                    config.warmup_steps))
 
 
 def _map_moments(opt_state: Any, keys: frozenset, fn: Callable[[dict], dict]) -> Any:
@@ -135,21 +167,20 @@ def _resample(config: SAEConfig, params: dict, opt_state: Any, dead: jax.Array, 
     return new_params, _map_moments(opt_state, keys, zero_dead)
 
 
-@functools.lru_cache(maxsize=32)
-def _compiled(static: SAEConfig, sampler: str, options: tuple) -> tuple[Callable, Callable]:
-    """(init, run_chunk), jitted once per static config and sampler."""
+def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps: int) -> engine.Program:
+    """The compiled program of ``config``'s :func:`compile_key` (its per-instance penalties are inputs)."""
+    static = static_config(config)
     arch = architecture(static)
     optimizer = make_optimizer(static)
-    chunk = min(static.chunk_steps, static.steps)
     resample_until = static.steps // 2
 
-    @jax.jit
-    def init(init_keys):
-        params = jax.vmap(arch.init)(init_keys)
-        since = jnp.zeros((init_keys.shape[0], static.n_latents), jnp.int32)
-        return SAEState(params, jax.vmap(optimizer.init)(params), since)
+    def init_copy(init_key):
+        params = arch.init(init_key)
+        return SAEState(params, optimizer.init(params), jnp.zeros((static.n_latents,), jnp.int32))
 
-    def instance_step(params, opt_state, since, arrays, hyper, key, step):
+    def step_copy(state, inputs, step):
+        params, opt_state, since = state
+        arrays, hyper, key = inputs
         key_data, key_resample = jax.random.split(jax.random.fold_in(key, step))
         x, _ = draw(sampler, options, arrays, key_data, static.batch_size)
         x = jax.lax.optimization_barrier(x)  # draw once, not once per consumer
@@ -168,28 +199,15 @@ def _compiled(static: SAEConfig, sampler: str, options: tuple) -> tuple[Callable
                                  jnp.where(now_dead, 0, s)),
                 lambda p, o, s: (p, o, s),
                 params, opt_state, since)
-        return params, opt_state, since, jnp.stack([loss, aux["mse"], aux["l0"]])
+        return SAEState(params, opt_state, since), jnp.stack([loss, aux["mse"], aux["l0"]])
 
-    step_all = jax.vmap(instance_step, in_axes=(0, 0, 0, 0, 0, 0, None))
-
-    @jax.jit
-    def run_chunk(state, arrays, hyper, data_keys, first_step):
-        def body(state, step_index):
-            def active(state):
-                params, opt_state, since, logged = step_all(*state, arrays, hyper, data_keys, step_index)
-                return SAEState(params, opt_state, since), logged
-
-            def idle(state):  # only the last chunk can pass the end of the run
-                return state, jnp.full((data_keys.shape[0], len(HISTORY)), jnp.nan, jnp.float32)
-
-            return jax.lax.cond(step_index < static.steps, active, idle, state)
-
-        return jax.lax.scan(body, state, first_step + jnp.arange(chunk))
-
-    return init, run_chunk
+    return engine.compile_program(init_copy, step_copy, steps=static.steps, chunk_steps=chunk_steps,
+                                  logged_shape=(len(HISTORY),))
 
 
-def _check(config: SAEConfig, activations: Activations) -> Activations:
+def check_activations(config: SAEConfig, activations: Activations) -> Activations:
+    """``activations`` fit for ``config``: the same input dimension, and one instance per SAE (a one-instance set
+    is repeated for every SAE)."""
     if activations.n_inputs != config.n_inputs:
         raise ValueError(f"n_inputs: must equal the activations' dimension {activations.n_inputs}, "
                          f"got {config.n_inputs}")
@@ -202,52 +220,53 @@ def _check(config: SAEConfig, activations: Activations) -> Activations:
 
 
 def instance_keys(seed: int, n_instances: int, ids: Any = None) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """(init, data, evaluation) keys per instance: ``fold_in(stream, id)`` of three streams of the seed, with
-    id = the instance's position, or ``ids[instance]`` when given (so a grid point's SAE does not depend on
-    which other instances it was trained with)."""
-    streams = jax.random.split(jax.random.key(seed), 3)
+    """(init, data, evaluation) keys per instance (see :func:`toysup.engine.derive_keys`), with id = the
+    instance's position, or ``ids[instance]`` when given (so a grid point's SAE does not depend on which other
+    instances it was trained with)."""
     index = jnp.arange(n_instances) if ids is None else jnp.asarray(ids, jnp.int32)
-    return tuple(jax.vmap(jax.random.fold_in, in_axes=(None, 0))(stream, index) for stream in streams)
+    return engine.derive_keys(seed, index, KEY_STREAMS)
 
 
-def train_sae(config: SAEConfig, activations: Activations, *, progress: bool = True,
+def train_sae(config: SAEConfig, activations: Activations, *, chunk_steps: int = DEFAULT_CHUNK_STEPS,
+              log_every: int = DEFAULT_LOG_EVERY, progress: bool = True,
               on_chunk: Callable[[int, int], None] | None = None, instance_ids: Any = None) -> SAEResult:
     """Train ``config.n_instances`` SAEs together, instance i on instance i of ``activations``
     (one-instance activations are shared by all).
 
-    ``instance_ids`` (distinct integers >= 0, one per instance) replace the instances' positions in their PRNG
-    keys (see :func:`instance_keys`). Ctrl-C stops the run cleanly and returns what the finished chunks reached.
+    Args:
+      config: the SAEs.
+      activations: what they are trained on.
+      chunk_steps: steps per compiled chunk, >= 1; progress and Ctrl-C are honoured between chunks.
+      log_every: the history keeps the means of each block of this many steps, >= 1.
+      progress, on_chunk: a tqdm bar; ``on_chunk(steps_done, steps)`` after each chunk.
+      instance_ids: distinct integers >= 0, one per instance, that replace the instances' positions in their
+        PRNG keys (see :func:`instance_keys`).
+
+    The instances are sharded over every local device. Ctrl-C stops the run cleanly and returns what the
+    finished chunks reached.
     """
-    activations = _check(config, activations)
+    engine.check_loop(chunk_steps, log_every)
+    activations = check_activations(config, activations)
     if instance_ids is not None:
         instance_ids = np.asarray(instance_ids)
         if instance_ids.shape != (config.n_instances,) or instance_ids.dtype.kind not in "iu" or \
                 np.any(instance_ids < 0) or len(np.unique(instance_ids)) != config.n_instances:
             raise ValueError(f"instance_ids: must be {config.n_instances} distinct integers >= 0, "
                              f"got {instance_ids.tolist()!r}")
-    init, run_chunk = _compiled(_static_part(config), activations.sampler, activations.options)
+    chunk_steps = int(chunk_steps)
+    key = (compile_key(config), activations.sampler, activations.options, chunk_steps)
+    program = engine.cached_program(
+        key, lambda: _build_program(config, activations.sampler, activations.options, chunk_steps))
     init_keys, data_keys, _ = instance_keys(config.seed, config.n_instances, instance_ids)
     arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
     hyper = {name: jnp.asarray(value) for name, value in hyper_arrays(config).items()}
-    state = init(init_keys)
-
-    def advance(first_step: int) -> np.ndarray:
-        nonlocal state
-        new_state, values = run_chunk(state, arrays, hyper, data_keys, first_step)
-        values = np.asarray(values)  # (chunk, instances, 3); the state moves on once its chunk has finished
-        state = new_state
-        return values
-
-    chunks, steps_done = run_steps(advance, config.steps, config.chunk_steps, progress=progress, on_chunk=on_chunk)
-    logged = [values[i:i + config.log_every].mean(axis=0)
-              for values in chunks for i in range(0, len(values), config.log_every)]
-
-    table = np.stack(logged) if logged else np.zeros((0, config.n_instances, len(HISTORY)), np.float32)
-    history = {name: table[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
-    params = {name: np.asarray(value, np.float32) for name, value in state.params.items()}
-    return SAEResult(config=config, params=params, history=history,
-                     steps_since_fired=np.asarray(state.steps_since_fired), steps_done=steps_done,
-                     instance_ids=instance_ids)
+    done = engine.run(program, init_keys, (arrays, hyper, data_keys), log_every=log_every, progress=progress,
+                      on_chunk=on_chunk)
+    history = {name: done.logged[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
+    params = {name: np.asarray(value, np.float32) for name, value in done.state.params.items()}
+    return SAEResult(config=config, params=params, history=history, steps_since_fired=done.state.steps_since_fired,
+                     steps_done=done.steps_done, instance_ids=instance_ids)
 
 
-__all__ = ["SAEResult", "SAEState", "train_sae", "hyper_arrays", "make_optimizer", "instance_keys"]
+__all__ = ["ProgramKey", "SAEResult", "SAEState", "check_activations", "compile_key", "hyper_arrays", "instance_keys", "make_optimizer",
+           "static_config", "train_sae"]

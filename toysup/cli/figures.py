@@ -7,23 +7,24 @@ import os
 import time
 from pathlib import Path
 
-from .gallery import DEFAULT_OUT
+from ..figures.gallery import DEFAULT_OUT
 
 
 def add_parser(commands) -> None:
     """Register the ``figures`` subcommand on the ``toysup`` subparsers."""
-    from . import FIGURES
+    from ..figures import FIGURES
 
     parser = commands.add_parser("figures", help="regenerate the paper's figures (PNG, SVG, JSON) and their gallery")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"figures to make, default all: {', '.join(FIGURES)}")
     parser.add_argument("--quick", action="store_true", help="small steps and instances, seconds per figure")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"folder for the figures and README.md (default {DEFAULT_OUT})")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"folder for the figures and README.md (default {DEFAULT_OUT})")
     parser.set_defaults(handler=cmd_figures)
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from . import figure_names, make_figures
+    from ..figures import figure_names, make_figures
 
     names = figure_names(args.names)  # a bad name fails here, before any compute
     start = time.perf_counter()

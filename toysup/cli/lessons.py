@@ -8,7 +8,7 @@ DEFAULT_OUT = "toysup-out/lessons"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .course import lesson_paths, lesson_title
+    from ..lessons.course import lesson_paths, lesson_title
 
     for path in lesson_paths():
         print(f"{path.stem[:2]}  {lesson_title(path)}  ({path})")
@@ -16,14 +16,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .course import build
+    from ..lessons.course import build
 
     written = build(args.out)
     print(f"wrote {len(written)} notebooks to {args.out}")
     return 0
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands) -> None:
     """Add ``lessons`` with its ``list`` and ``build`` subcommands to the CLI's subcommands."""
     lessons = commands.add_parser("lessons", help="the course: list the lessons or build them as notebooks")
     actions = lessons.add_subparsers(dest="lessons_command", metavar="{list,build}", required=True,

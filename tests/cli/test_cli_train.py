@@ -1,6 +1,7 @@
+"""``toysup train``: one-line errors naming the field, a saved run that loads, the loop settings it passes."""
+
+import importlib
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -16,7 +17,7 @@ from toysup.cli import main
     (["train", "--model", "tanh"], "model"),
     (["train", "--steps", "ten"], "--steps"),
     (["train", "--instances", "2", "--feature-probability", "0.1,0.2,0.3"], "feature_probability"),
-    (["demo", "--steps", "0"], "steps"),
+    (["train", "--chunk-steps", "0"], "chunk_steps"),
 ])
 def test_bad_input_is_one_line_naming_the_field(argv, field, capsys):
     assert main(argv) == 2
@@ -36,12 +37,16 @@ def test_train_writes_a_run_that_loads(tmp_path, capsys):
     assert json.loads((out / "config.json").read_text())["config"]["importance_decay"] == 0.9
 
 
-def test_demo_writes_the_figure(tmp_path, capsys):
-    assert main(["demo", "--steps", "200", "--out", str(tmp_path), "--quiet"]) == 0
-    assert (tmp_path / "demo.png").stat().st_size > 10_000
-    assert toysup.load(tmp_path / "run").W.shape == (8, 2, 5)
+def test_chunk_steps_is_an_argument_of_the_training_call_not_a_config_field(monkeypatch, capsys):
+    calls = []
 
+    def record(config, **options):
+        calls.append((config, options))
+        raise KeyboardInterrupt
 
-def test_console_script_info_lists_devices():
-    done = subprocess.run([sys.executable, "-m", "toysup.cli", "info"], capture_output=True, text=True, check=True)
-    assert "jax" in done.stdout and "device 0" in done.stdout
+    monkeypatch.setattr(importlib.import_module("toysup.train"), "train", record)  # toysup.train is the function
+    assert main(["train", "--steps", "300", "--chunk-steps", "75", "--quiet"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    config, options = calls[0]
+    assert options == {"chunk_steps": 75, "progress": False}
+    assert "chunk_steps" not in config.to_dict() and "log_every" not in config.to_dict()

@@ -1,16 +1,19 @@
-"""The geometry of a toy model forming during training, as frames and as a GIF or MP4 (``toysup animate``).
+"""The geometry of a toy model forming during training, as frames and as a GIF or MP4.
 
 A frame shows one snapshot of W (``toysup.snapshots``): the feature directions W_i in the plane when m = 2,
 else the WᵀW heat map above each feature's dimensionality D_i (paper Sec. 7), one column per instance.
 
-    toysup animate --features 5 --hidden 2 --feature-probability 0.05 --steps 3000 --every 50 --out pentagon.gif
+    >>> from toysup.snapshots import snapshot_steps, train_with_snapshots
+    >>> result, snapshots = train_with_snapshots(config, every=50)          # doctest: +SKIP
+    >>> steps = snapshot_steps(len(snapshots), 50, result.steps_done)       # doctest: +SKIP
+    >>> save_animation(snapshots, steps, "pentagon.gif")                    # doctest: +SKIP
+
+The command line's ``toysup animate`` does this from flags.
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import time
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +23,7 @@ from matplotlib.figure import Figure
 from . import metrics, plots
 
 MAX_COLUMNS = 8  # instances drawn per frame; more would be unreadable
-MAX_FRAMES = 1000
+MAX_FRAMES = 1000  # frames an animation may have (``toysup animate`` checks before training)
 FORMATS = (".gif", ".mp4")
 
 
@@ -120,68 +123,5 @@ def save_animation(snapshots: np.ndarray, steps: Sequence[int], path: str | Path
     return path
 
 
-def add_parser(commands) -> None:
-    """Register ``toysup animate`` and ``toysup app`` on the ``toysup`` subcommands."""
-    from .cli import _add_train_flags
-    from .config import ToyConfig
-
-    animate = commands.add_parser("animate", help="train with snapshots and write the geometry forming as GIF/MP4")
-    _add_train_flags(animate, ToyConfig(steps=3000, learning_rate=1e-2))
-    animate.add_argument("--every", type=int, default=50, help="steps between snapshots (frames)")
-    animate.add_argument("--fps", type=int, default=10, help="frames per second")
-    animate.add_argument("--out", default="toysup-out/animation.gif", help="a .gif, or .mp4 (needs ffmpeg)")
-    animate.add_argument("--quiet", action="store_true")
-    animate.set_defaults(handler=cmd_animate)
-
-    app = commands.add_parser("app", help="open the Streamlit app in the browser")
-    app.add_argument("--port", type=int, default=8501)
-    app.set_defaults(handler=cmd_app)
-
-
-def cmd_animate(args: argparse.Namespace) -> int:
-    from .cli import config_from_args
-    from .config import ToyConfig
-    from .snapshots import snapshot_steps, train_with_snapshots
-
-    config = config_from_args(args, ToyConfig(steps=3000, learning_rate=1e-2))
-    check_output(args.out)  # before any training
-    if args.every < 1 or -(-config.steps // args.every) + 1 > MAX_FRAMES:
-        raise ValueError(f"every: must be >= 1 and give at most {MAX_FRAMES} frames "
-                         f"(steps / every + 1), got {args.every}")
-    if not 1 <= args.fps <= 60:
-        raise ValueError(f"fps: must be in [1, 60], got {args.fps}")
-    start = time.perf_counter()
-    report = None if args.quiet else (lambda done, total: print(f"\rstep {done}/{total}", end="", flush=True))
-    result, snapshots = train_with_snapshots(config, args.every, on_chunk=report)
-    if not args.quiet:
-        print()
-    steps = snapshot_steps(len(snapshots), args.every, result.steps_done)
-    probability = config.feature_probability_array()[:, 0]
-    titles = [f"1−S = {p:.3g}" for p in probability] if config.n_instances > 1 else None
-    path = save_animation(snapshots, steps, args.out, fps=args.fps, importance=config.importance_array()[0],
-                          titles=titles)
-    print(f"{len(snapshots)} frames of {result.steps_done} steps in {time.perf_counter() - start:.1f} s: {path}")
-    return 0
-
-
-def app_file() -> Path:
-    """``app/streamlit_app.py`` of the checkout this package is installed from."""
-    path = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
-    if not path.is_file():
-        raise ValueError(f"app: no app at {path}; the app ships with the toysup repository — clone it and "
-                         f"install with `pip install -e .`")
-    return path
-
-
-def cmd_app(args: argparse.Namespace) -> int:
-    import subprocess
-    import sys
-
-    if not 1 <= args.port <= 65535:
-        raise ValueError(f"port: must be in [1, 65535], got {args.port}")
-    command = [sys.executable, "-m", "streamlit", "run", str(app_file()), "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false"]
-    return subprocess.call(command)
-
-
-__all__ = ["draw_frame", "frame_figure", "save_animation", "add_parser"]
+__all__ = ["MAX_COLUMNS", "MAX_FRAMES", "check_output", "draw_frame", "frame_figure", "frame_size",
+           "save_animation"]

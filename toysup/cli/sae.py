@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cli import _number_list
-from .config import ARCHITECTURES, RESAMPLING, SAEConfig
-from .data import FIRING
+from ..sae.config import ARCHITECTURES, RESAMPLING, SAEConfig
+from ..sae.data import FIRING
+from .flags import number_list
 
 
 def add_parser(commands) -> None:
@@ -37,11 +37,11 @@ def add_parser(commands) -> None:
     add("--true-features", type=int, default=512, help="synthetic: number of true features N")
     add("--dim", type=int, default=256, help="synthetic: input dimension d")
     add("--firing", default="uniform", help=f"synthetic: one of {', '.join(FIRING[:2])}")
-    add("--mean-active", type=_number_list("mean_active"), default=None,
+    add("--mean-active", type=number_list("mean_active"), default=None,
         help="synthetic: expected true L0 (default 5); --recovery: a list (default 2,5,10)")
-    add("--ratios", type=_number_list("ratios"), default=[0.5, 1.0, 2.0],
+    add("--ratios", type=number_list("ratios"), default=[0.5, 1.0, 2.0],
         help="--recovery: latents / true features (default 0.5,1,2)")
-    add("--penalties", type=_number_list("penalties"), default=None,
+    add("--penalties", type=number_list("penalties"), default=None,
         help="--recovery: L1 (relu, gated) or L0 (jumprelu) coefficients, or k (topk, batchtopk)")
     add("--seeds", type=int, default=1, help="--recovery: seeds per grid point (SAE and dictionary)")
     add("--arch", default="topk", help=f"one of {', '.join(ARCHITECTURES)}")
@@ -62,7 +62,7 @@ def add_parser(commands) -> None:
 
 
 def _activations(args: argparse.Namespace):
-    from .data import synthetic_activations, toy_activations
+    from ..sae.data import synthetic_activations, toy_activations
 
     if args.run:
         from ..io import load
@@ -83,12 +83,17 @@ def _training_fields(args: argparse.Namespace) -> dict:
     """The SAEConfig fields set by the shared training flags."""
     warmup = args.warmup if args.warmup is not None else (args.steps // 5 if isinstance(args.steps, int) and
                                                          args.steps > 0 else 0)
-    chunk = min(500, max(args.steps, 1)) if isinstance(args.steps, int) else 500
     return dict(steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, penalty_warmup_steps=warmup,
-                resampling=args.resampling, seed=args.seed, chunk_steps=chunk, log_every=1)
+                resampling=args.resampling, seed=args.seed)
 
 
-def config_from_args(args: argparse.Namespace, n_inputs: int, n_features: int) -> SAEConfig:
+def _loop_settings(args: argparse.Namespace) -> dict:
+    """How the training loop runs (not part of the config): chunks of up to 500 steps, the loss of every step."""
+    return dict(chunk_steps=min(500, max(args.steps, 1)), log_every=1)
+
+
+def sae_config_from_args(args: argparse.Namespace, n_inputs: int, n_features: int) -> SAEConfig:
+    """The SAEConfig of ``toysup sae --run/--synthetic``; SAEConfig's validation names any bad field."""
     penalty = {}
     if args.l1 is not None:
         penalty["l0_coefficient" if args.arch == "jumprelu" else "l1_coefficient"] = args.l1
@@ -110,12 +115,12 @@ def cmd_sae(args: argparse.Namespace) -> int:
     if args.recovery:
         return cmd_recovery(args)
     activations = _activations(args)
-    config = config_from_args(args, activations.n_inputs, activations.n_features)
-    from .metrics import evaluate
-    from .train import train_sae
+    config = sae_config_from_args(args, activations.n_inputs, activations.n_features)
+    from ..sae.metrics import evaluate
+    from ..sae.train import train_sae
 
     start = time.perf_counter()
-    result = train_sae(config, activations, progress=not args.quiet)
+    result = train_sae(config, activations, progress=not args.quiet, **_loop_settings(args))
     elapsed = time.perf_counter() - start
     scores = evaluate(result, activations)
     for name in ("mcc", "mmcs", "recovered_0.9", "explained_variance", "l0", "true_l0", "dead_share"):
@@ -146,17 +151,17 @@ def cmd_recovery(args: argparse.Namespace) -> int:
         raise ValueError("instances: not with --recovery, the grid sets it through --seeds")
     if args.out is None:
         raise ValueError("out: --recovery needs --out DIR for recovery.nc and its chunks")
-    from .recovery import PENALTY_FIELD, recovery_diagram
+    from ..sae.recovery import PENALTY_FIELD, recovery_diagram
 
     if args.penalties is None:
         raise ValueError(f"penalties: --recovery needs --penalties (the {PENALTY_FIELD[args.arch]} values)")
-    from .plots import recovery_heatmaps
+    from ..sae.plots import recovery_heatmaps
 
     start = time.perf_counter()
     diagram = recovery_diagram(args.arch, out=args.out, n_features=args.true_features, n_inputs=args.dim,
                                mean_active=args.mean_active or [2.0, 5.0, 10.0], ratios=args.ratios,
                                penalties=args.penalties, seeds=args.seeds, firing=args.firing,
-                               progress=not args.quiet, **_training_fields(args))
+                               progress=not args.quiet, **_loop_settings(args), **_training_fields(args))
     mcc = diagram["mcc"].mean("seed")
     print(f"{args.arch}: MCC (mean over {args.seeds} seed(s)); rows: mean_active, columns: "
           f"{diagram.attrs['penalty_field']} = {' '.join(f'{p:g}' for p in diagram.penalty.values)}")

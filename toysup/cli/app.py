@@ -1,0 +1,33 @@
+"""``toysup app``: open the Streamlit app (``app/streamlit_app.py`` of the checkout) in the browser."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(commands) -> None:
+    """Register ``toysup app`` on the ``toysup`` subcommands."""
+    app = commands.add_parser("app", help="open the Streamlit app in the browser")
+    app.add_argument("--port", type=int, default=8501)
+    app.set_defaults(handler=cmd_app)
+
+
+def app_file() -> Path:
+    """``app/streamlit_app.py`` of the checkout this package is installed from."""
+    path = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+    if not path.is_file():
+        raise ValueError(f"app: no app at {path}; the app ships with the toysup repository — clone it and "
+                         f"install with `pip install -e .`")
+    return path
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    import subprocess
+    import sys
+
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"port: must be in [1, 65535], got {args.port}")
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file()), "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false"]
+    return subprocess.call(command)
