@@ -88,3 +88,16 @@ def test_sae_instances_are_sharded_over_two_devices_with_the_one_device_result(t
         one_device = reference["sae/grid/W_dec"]
     # The same copies, keys and steps on each device; XLA may order float sums differently per shard shape.
     np.testing.assert_allclose(np.load(out), one_device, rtol=1e-5, atol=1e-6)
+
+
+def test_the_sae_compile_key_holds_every_field_that_is_not_fed_to_the_program_as_an_array():
+    import dataclasses
+
+    from toysup.sae.train import ProgramKey, compile_key
+
+    per_instance = {"n_instances", "l1_coefficient", "l0_coefficient", "k", "seed"}
+    fields = {field.name for field in dataclasses.fields(sae.SAEConfig)}
+    assert set(ProgramKey._fields) == (fields - per_instance) | {"k_max"}
+    config = sae.SAEConfig(arch="topk", k=(2, 3), n_instances=2, **SMALL)
+    assert compile_key(config.replace(k=(3, 1), seed=4)) == compile_key(config)  # the largest k sizes the top-k
+    assert compile_key(config.replace(k=(4, 1))) != compile_key(config)

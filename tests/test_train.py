@@ -102,3 +102,28 @@ def test_every_model_and_optimiser_setting_trains(changes):
     assert np.all(result.loss_history[-1] < result.loss_history[0])
     if config.model == "abs":
         assert set(result.params) == {"W1", "W2", "b"} and result.params["W2"].shape == (3, 6, 4)
+
+
+PER_COPY_FIELDS = {"n_instances", "restarts", "feature_probability", "importance", "importance_decay", "seed"}
+
+
+def test_the_compile_key_holds_every_field_that_is_not_fed_to_the_program_as_an_array():
+    from toysup.train import ProgramKey
+
+    fields = {field.name for field in dataclasses.fields(ToyConfig)}
+    assert set(ProgramKey._fields) == fields - PER_COPY_FIELDS
+
+
+def test_configs_that_differ_only_in_per_copy_fields_share_one_compiled_program():
+    from toysup import engine
+    from toysup.train import compile_key
+
+    config = SMALL.replace(steps=40)
+    train(config, chunk_steps=20, progress=False)
+    cached = len(engine.PROGRAMS)
+    changed = config.replace(n_instances=2, feature_probability=(0.2, 0.1), importance=(1.0,) * 6,
+                             importance_decay=0.5, restarts=2, seed=7)
+    assert compile_key(changed) == compile_key(config)
+    train(changed, chunk_steps=20, progress=False)
+    assert len(engine.PROGRAMS) == cached
+    assert compile_key(config.replace(learning_rate=3e-2)) != compile_key(config)

@@ -128,18 +128,18 @@ def compile_program(init_copy: Callable, step_copy: Callable, *, steps: int, chu
     return Program(init, run_chunk, steps, chunk, tuple(logged_shape))
 
 
-_PROGRAMS: collections.OrderedDict[Hashable, Program] = collections.OrderedDict()
+PROGRAMS: collections.OrderedDict[Hashable, Program] = collections.OrderedDict()
 
 
 def cached_program(key: Hashable, build: Callable[[], Program]) -> Program:
     """The program stored under ``key``, built by ``build()`` the first time (the last 64 are kept). Callers key
     it by exactly the settings the compiled code depends on, so runs differing only in arrays share it."""
-    if key in _PROGRAMS:
-        _PROGRAMS.move_to_end(key)
-        return _PROGRAMS[key]
-    program = _PROGRAMS[key] = build()
-    if len(_PROGRAMS) > _CACHE_SIZE:
-        _PROGRAMS.popitem(last=False)
+    if key in PROGRAMS:
+        PROGRAMS.move_to_end(key)
+        return PROGRAMS[key]
+    program = PROGRAMS[key] = build()
+    if len(PROGRAMS) > _CACHE_SIZE:
+        PROGRAMS.popitem(last=False)
     return program
 
 

@@ -26,8 +26,12 @@ def cmd_app(args: argparse.Namespace) -> int:
     import subprocess
     import sys
 
+    import importlib.util
+
     if not 1 <= args.port <= 65535:
         raise ValueError(f"port: must be in [1, 65535], got {args.port}")
+    if importlib.util.find_spec("streamlit") is None:
+        raise ValueError("app: the app needs Streamlit — install it with `pip install -e '.[app]'`")
     command = [sys.executable, "-m", "streamlit", "run", str(app_file()), "--server.port", str(args.port),
                "--browser.gatherUsageStats", "false"]
     return subprocess.call(command)

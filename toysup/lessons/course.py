@@ -52,7 +52,7 @@ def _jupytext():
     try:
         import jupytext
     except ImportError:
-        raise ValueError("lessons: reading lessons needs jupytext — `pip install jupytext`") from None
+        raise ValueError("lessons: reading lessons needs jupytext — `pip install -e '.[lessons]'`") from None
     return jupytext
 
 
