@@ -68,7 +68,7 @@ def test_an_interrupted_diagram_resumes_without_retraining_finished_chunks(tmp_p
     (dict(mean_active=[2.0, 40.0]), "mean_active: every value must be in (0, 32], got 40"),
     (dict(penalties=[2, 20]), "penalties: at ratio 0.5, k: must be in [1, n_latents=16], got 20"),
     (dict(penalties=[2.5]), "penalties: k must be an integer for topk"),
-    (dict(seeds=0), "seeds: must be an integer >= 1, got 0"),
+    (dict(seeds=0), "seeds: must be >= 1, got 0"),
     (dict(k=3), "config: k are set by the grid"),
     (dict(stepz=3), "config: unknown SAEConfig field(s) stepz"),
     (dict(steps=0), "steps: must be >= 1"),
@@ -96,7 +96,7 @@ def test_cli_recovery_writes_the_dataset_and_its_heat_maps(tmp_path, capsys):
     (["--mean-active", "2,x"], "mean_active: expected numbers separated by commas"),
     (["--mean-active", "0"], "mean_active: every value must be in (0, 32], got 0"),
     (["--penalties", "0"], "penalties: at ratio 0.5, k: must be in [1, n_latents=16], got 0"),
-    (["--seeds", "0"], "seeds: must be an integer >= 1, got 0"),
+    (["--seeds", "0"], "seeds: must be >= 1, got 0"),
     (["--k", "2"], "k: not with --recovery"),
     (["--run", "somewhere"], "not allowed with argument --recovery"),
 ])

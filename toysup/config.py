@@ -15,7 +15,7 @@ import numpy as np
 
 from .engine import SCHEDULES
 from .models import MODEL_KINDS
-from .validation import Config, choice, integer, real
+from .validation import Config, choice, integer, is_integer, real
 
 OPTIMIZERS = ("adam", "adamw")
 RNGS = ("hash", "threefry")
@@ -117,8 +117,7 @@ class ToyConfig(Config):
         real("importance_decay", self.importance_decay, 0.0, 1.0, low_open=True)
         for name in ("correlated_sets", "anticorrelated_sets"):
             sizes = getattr(self, name)
-            if not isinstance(sizes, tuple) or any(isinstance(s, bool) or not isinstance(s, int) or s < 2
-                                                    for s in sizes):
+            if not isinstance(sizes, tuple) or any(not is_integer(s) or s < 2 for s in sizes):
                 raise ValueError(f"{name}: must be a list of set sizes, each an integer >= 2, got {sizes!r}")
         grouped = sum(self.correlated_sets) + sum(self.anticorrelated_sets)
         if grouped > self.n_features:

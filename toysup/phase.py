@@ -28,6 +28,7 @@ from . import theory  # noqa: F401  (used in run_phase)
 from .config import ToyConfig
 from .metrics import REPRESENTED_NORM
 from .sweeps import Axis, SweepSpec, run_sweep
+from .validation import integer
 
 UNCLASSIFIED = -1
 PROBABILITY_RANGE = (-2.0, 0.0)  # log10 of the feature probability
@@ -75,8 +76,7 @@ def phase_spec(n_features: int = 2, n_hidden: int = 1, grid: int = 8, restarts: 
                seed: int = 0, learning_rate: float = 1e-2, batch_size: int = 1024,
                chunk_copies: int = 4096) -> SweepSpec:
     """The sweep behind a phase diagram: ``grid`` × ``grid`` cells, best of ``restarts`` fits per cell."""
-    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
-        raise ValueError(f"grid: must be an integer >= 2, got {grid!r}")
+    integer("grid", grid, 2)
     base = phase_base_config(n_features, n_hidden, steps, restarts, seed, learning_rate, batch_size)
     probability, importance = phase_axes(grid)
     axes = (Axis(f"importance[{n_features - 1}]", tuple(importance)), Axis("feature_probability", tuple(probability)))

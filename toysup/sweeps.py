@@ -33,6 +33,7 @@ from .chunks import read_chunk, read_dataset, run_chunks
 from .config import ToyConfig
 from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
 from .train import ProgramKey, best_restarts, compile_key, train_copies
+from .validation import integer
 from .version import __version__
 
 ARRAY_FIELDS = ("feature_probability", "importance", "importance_decay")
@@ -138,10 +139,8 @@ class SweepSpec:
         if self.base.n_instances != 1:
             raise ValueError(f"base.n_instances: must be 1 in a sweep (the grid makes the instances), "
                              f"got {self.base.n_instances}")
-        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
-            raise ValueError(f"seeds: must be an integer >= 1, got {self.seeds!r}")
-        if isinstance(self.chunk_copies, bool) or not isinstance(self.chunk_copies, int) or self.chunk_copies < 1:
-            raise ValueError(f"chunk_copies: must be an integer >= 1, got {self.chunk_copies!r}")
+        integer("seeds", self.seeds, 1)
+        integer("chunk_copies", self.chunk_copies, 1)
         if not self.axes:
             raise ValueError("axes: a sweep needs at least one axis")
         dims = [axis.dim for axis in self.axes]

@@ -39,6 +39,7 @@ import xarray as xr
 
 from ..chunks import read_chunk, read_dataset, run_chunks
 from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
+from ..validation import integer
 from .config import ARCHITECTURES, SAEConfig
 from .data import stack, synthetic_activations
 from .metrics import evaluate
@@ -81,11 +82,9 @@ def _plan(arch: str, n_features: int, n_inputs: int, mean_active: Sequence[float
     if arch not in ARCHITECTURES:
         raise ValueError(f"arch: must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
     for name, value in (("n_features", n_features), ("n_inputs", n_inputs), ("seeds", seeds)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
-    if chunk_instances is not None and (isinstance(chunk_instances, bool) or
-                                        not isinstance(chunk_instances, (int, np.integer)) or chunk_instances < 1):
-        raise ValueError(f"chunk_instances: must be an integer >= 1 or None, got {chunk_instances!r}")
+        integer(name, value, 1)
+    if chunk_instances is not None:
+        integer("chunk_instances", chunk_instances, 1)
     if firing not in ("uniform", "zipf"):
         raise ValueError(f"firing: must be one of uniform, zipf, got {firing!r}")
     unknown = sorted(set(config) - {field.name for field in dataclasses.fields(SAEConfig)})
@@ -184,8 +183,7 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
 
     description, chunks = _plan(arch, n_features, n_inputs, mean_active, ratios, penalties, seeds, firing,
                                 chunk_instances, config)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples: must be an integer >= 1, got {n_samples!r}")
+    integer("n_samples", n_samples, 1)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="toysup-recovery-") as folder:
             return recovery_diagram(arch, out=folder, n_features=n_features, n_inputs=n_inputs,
