@@ -52,7 +52,14 @@ def truth_beside_decoder(truth: np.ndarray, decoder: np.ndarray, matched: np.nda
     right.set_ylabel("latent")
     for row, cosine in enumerate(cosines):
         if matched[row] >= 0:
-            right.annotate(f"{cosine:.2f}", (1.0, row), xycoords=("axes fraction", "data"), xytext=(2, 0),
-                           textcoords="offset points", fontsize=6, va="center")
+            right.annotate(
+                f"{cosine:.2f}",
+                (1.0, row),
+                xycoords=("axes fraction", "data"),
+                xytext=(2, 0),
+                textcoords="offset points",
+                fontsize=6,
+                va="center",
+            )
     fig.colorbar(image, ax=[left, right], shrink=0.8)
     return fig

@@ -53,12 +53,14 @@ def _check_config_sizes(text: bytes) -> None:
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError("not a toysup run: config.json is not a JSON object with a 'config' object") from None
     if not all(isinstance(size, int) and not isinstance(size, bool) and size >= 1 for size in sizes):
-        raise ValueError("corrupted run: config.json sizes (n_instances, n_features, n_hidden, restarts) must be "
-                         "positive integers")
+        raise ValueError(
+            "corrupted run: config.json sizes (n_instances, n_features, n_hidden, restarts) must be positive integers"
+        )
     instances, features, hidden, _ = sizes
     if instances * features * max(hidden, 1) > MAX_VALUES:
-        raise ValueError(f"upload: run too large for the app ({instances} instances × {features} features × "
-                         f"{hidden} hidden)")
+        raise ValueError(
+            f"upload: run too large for the app ({instances} instances × {features} features × {hidden} hidden)"
+        )
 
 
 def run_from_zip(data: bytes) -> toysup.TrainResult:
@@ -84,8 +86,9 @@ def run_from_zip(data: bytes) -> toysup.TrainResult:
             members[name] = (top, info)
         missing = [name for name in RUN_FILES if name not in members]
         if missing:
-            raise ValueError(f"not a toysup run: the zip has no {', '.join(missing)} (a run zip holds "
-                             f"{', '.join(RUN_FILES)})")
+            raise ValueError(
+                f"not a toysup run: the zip has no {', '.join(missing)} (a run zip holds {', '.join(RUN_FILES)})"
+            )
         if len({top for top, _ in members.values()}) > 1:
             raise ValueError("upload: the run files must be in one folder of the zip")
         contents = {}

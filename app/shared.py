@@ -8,16 +8,16 @@ raises and caches nothing, and the next run of the page says it was stopped.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import streamlit as st
+from run_zip import MAX_UPLOAD_MB, run_from_zip, run_to_zip
 
 import toysup
 from toysup import metrics, plots
-
-from run_zip import MAX_UPLOAD_MB, run_from_zip, run_to_zip
 
 MAX_SHOWN_INSTANCES = 8
 
@@ -106,8 +106,13 @@ def train_button(key: str, config: Any, work: Callable[[Any], Any], hint: str = 
 def trained(config: toysup.ToyConfig) -> toysup.TrainResult:
     """``toysup.train(config)``, remembered across reruns and sessions."""
     with progress("Training") as on_chunk:
-        return toysup.train(config, chunk_steps=chunk_steps(config.steps), log_every=log_every(config.steps),
-                            progress=False, on_chunk=on_chunk)
+        return toysup.train(
+            config,
+            chunk_steps=chunk_steps(config.steps),
+            log_every=log_every(config.steps),
+            progress=False,
+            on_chunk=on_chunk,
+        )
 
 
 def build(factory: Callable[..., Any], **values: Any) -> Any:
@@ -183,14 +188,24 @@ def zipped(result: toysup.TrainResult) -> bytes:
 
 
 def download_run(result: toysup.TrainResult, key: str) -> None:
-    st.download_button("Download this run (.zip)", zipped(result), file_name="toysup-run.zip",
-                       mime="application/zip", key=f"{key}_download", on_click="ignore")
+    st.download_button(
+        "Download this run (.zip)",
+        zipped(result),
+        file_name="toysup-run.zip",
+        mime="application/zip",
+        key=f"{key}_download",
+        on_click="ignore",
+    )
 
 
 def upload_run(key: str) -> toysup.TrainResult | None:
     """A file uploader for a run zip; the loaded run, or None (with an ``st.error`` when it is refused)."""
-    upload = st.file_uploader("Load a saved run (.zip of config.json, params.npz, metrics.json, loss.npy)",
-                              type=["zip"], key=f"{key}_upload", max_upload_size=MAX_UPLOAD_MB)
+    upload = st.file_uploader(
+        "Load a saved run (.zip of config.json, params.npz, metrics.json, loss.npy)",
+        type=["zip"],
+        key=f"{key}_upload",
+        max_upload_size=MAX_UPLOAD_MB,
+    )
     if upload is None:
         return None
     try:

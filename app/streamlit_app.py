@@ -15,8 +15,9 @@ APP_FOLDER = Path(__file__).resolve().parent
 if str(APP_FOLDER) not in sys.path:  # so the pages can `import shared`
     sys.path.insert(0, str(APP_FOLDER))
 
-st.set_page_config(page_title="toysup — toy models of superposition", page_icon=":material/scatter_plot:",
-                   layout="wide")
+st.set_page_config(
+    page_title="toysup — toy models of superposition", page_icon=":material/scatter_plot:", layout="wide"
+)
 
 PAGES = {
     "Toy models": [

@@ -39,8 +39,25 @@ def timed_sweep(grid: int, restarts: int, steps: int) -> tuple[float, int]:
 
 
 def peer_rate(python: str, script: Path, steps: int) -> float:
-    done = subprocess.run([python, str(script), "--instances", "1600", "--features", "2", "--hidden", "1",
-                           "--batch", "1024", "--steps", str(steps)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            python,
+            str(script),
+            "--instances",
+            "1600",
+            "--features",
+            "2",
+            "--hidden",
+            "1",
+            "--batch",
+            "1024",
+            "--steps",
+            str(steps),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(re.search(r"instance_steps_per_s=([0-9.e+]+)", done.stdout).group(1))
 
 
@@ -62,10 +79,14 @@ def main() -> None:
     rate = instance_steps / seconds
     compile_seconds = max(short_seconds - 20 * args.grid**2 / rate, 0.0)
     full = args.grid**2 * args.restarts * args.full_steps
-    print(f"sweep {args.grid}x{args.grid} n=2 m=1 batch 1024: {rate:,.0f} instance-steps/s "
-          f"({args.steps} steps in {seconds:.1f} s)")
-    print(f"compile ~{compile_seconds:.1f} s = {compile_seconds / (compile_seconds + full / rate):.1%} of a full "
-          f"diagram ({args.restarts} fits x {args.full_steps} steps), estimated {full / rate / 60:.1f} min")
+    print(
+        f"sweep {args.grid}x{args.grid} n=2 m=1 batch 1024: {rate:,.0f} instance-steps/s "
+        f"({args.steps} steps in {seconds:.1f} s)"
+    )
+    print(
+        f"compile ~{compile_seconds:.1f} s = {compile_seconds / (compile_seconds + full / rate):.1%} of a full "
+        f"diagram ({args.restarts} fits x {args.full_steps} steps), estimated {full / rate / 60:.1f} min"
+    )
     if args.peer_python:
         peer = peer_rate(args.peer_python, Path(args.peer_script), args.peer_steps)
         print(f"peer (PyTorch, 1600 instances): {peer:,.0f} instance-steps/s; toysup / peer = {rate / peer:.1f}x")
@@ -73,10 +94,10 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="toysup-phase-"))
         try:
             start = time.perf_counter()
-            result = run_phase(phase_spec(2, 1, grid=args.grid, restarts=args.restarts, steps=args.full_steps),
-                               folder, progress=True)
-            print(f"full diagram: {time.perf_counter() - start:.0f} s, agreement with theory "
-                  f"{result['agreement']:.1%}")
+            result = run_phase(
+                phase_spec(2, 1, grid=args.grid, restarts=args.restarts, steps=args.full_steps), folder, progress=True
+            )
+            print(f"full diagram: {time.perf_counter() - start:.0f} s, agreement with theory {result['agreement']:.1%}")
         finally:
             shutil.rmtree(folder)
 

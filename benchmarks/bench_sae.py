@@ -29,11 +29,22 @@ def main(argv: list[str] | None = None) -> None:
     from toysup import sae
 
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPUs", flush=True)
-    base = dict(n_inputs=256, n_latents=1024, batch_size=1024, steps=args.steps, learning_rate=3e-3,
-                schedule="cosine", dead_window=50)
-    penalties = {"topk": dict(k=5), "relu": dict(l1_coefficient=0.6, penalty_warmup_steps=args.steps // 5),
-                 "batchtopk": dict(k=5.0), "jumprelu": dict(l0_coefficient=0.05, jumprelu_initial_threshold=0.1),
-                 "gated": dict(l1_coefficient=0.6, penalty_warmup_steps=args.steps // 5)}
+    base = dict(
+        n_inputs=256,
+        n_latents=1024,
+        batch_size=1024,
+        steps=args.steps,
+        learning_rate=3e-3,
+        schedule="cosine",
+        dead_window=50,
+    )
+    penalties = {
+        "topk": dict(k=5),
+        "relu": dict(l1_coefficient=0.6, penalty_warmup_steps=args.steps // 5),
+        "batchtopk": dict(k=5.0),
+        "jumprelu": dict(l0_coefficient=0.05, jumprelu_initial_threshold=0.1),
+        "gated": dict(l1_coefficient=0.6, penalty_warmup_steps=args.steps // 5),
+    }
     runs = [(arch, penalties[arch], "uniform") for arch in args.arch.split(",")]
     if args.zipf:
         runs += [("topk", dict(k=5), "zipf"), ("topk", dict(k=5, aux_coefficient=0.0), "zipf")]
@@ -41,7 +52,9 @@ def main(argv: list[str] | None = None) -> None:
         data = sae.synthetic_activations(512, 256, firing=firing, mean_active=5.0, seed=0)
         config = sae.SAEConfig(arch=arch, **penalty, **base)
         start = time.perf_counter()
-        sae.train_sae(config.replace(steps=100), data, chunk_steps=100, progress=False)  # compile (same static shapes but steps)
+        sae.train_sae(
+            config.replace(steps=100), data, chunk_steps=100, progress=False
+        )  # compile (same static shapes but steps)
         compile_s = time.perf_counter() - start
         start = time.perf_counter()
         result = sae.train_sae(config, data, chunk_steps=100, progress=False)
@@ -49,11 +62,14 @@ def main(argv: list[str] | None = None) -> None:
         scores = sae.evaluate(result, data, n_samples=16_384)
         rate = config.batch_size * config.steps / elapsed
         label = f"{arch} {penalty} {firing}"
-        print(f"{label}: {config.steps} steps in {elapsed:.1f} s (first call {compile_s:.1f} s) "
-              f"samples_per_s={rate:,.0f}  MCC={scores['mcc'][0]:.4f} MMCS={scores['mmcs'][0]:.4f} "
-              f"recovered>0.9={scores['recovered_0.9'][0]:.3f} EV={scores['explained_variance'][0]:.3f} "
-              f"L0={scores['l0'][0]:.2f} (true {scores['true_l0'][0]:.2f}) shrinkage={scores['shrinkage'][0]:.3f} "
-              f"dead={scores['dead_share'][0]:.3f}", flush=True)
+        print(
+            f"{label}: {config.steps} steps in {elapsed:.1f} s (first call {compile_s:.1f} s) "
+            f"samples_per_s={rate:,.0f}  MCC={scores['mcc'][0]:.4f} MMCS={scores['mmcs'][0]:.4f} "
+            f"recovered>0.9={scores['recovered_0.9'][0]:.3f} EV={scores['explained_variance'][0]:.3f} "
+            f"L0={scores['l0'][0]:.2f} (true {scores['true_l0'][0]:.2f}) shrinkage={scores['shrinkage'][0]:.3f} "
+            f"dead={scores['dead_share'][0]:.3f}",
+            flush=True,
+        )
     np.set_printoptions()
 
 

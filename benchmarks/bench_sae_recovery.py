@@ -35,14 +35,18 @@ PENALTY_ARCHS = ("relu", "gated", "jumprelu")
 # Part 1: two penalties bracketing L0 = 5 for the penalty SAEs (pilot runs, 2,000 steps); k = 5 for the TopK ones.
 COMPARE = {"relu": [0.4, 0.7], "gated": [0.5, 1.0], "jumprelu": [0.03, 0.07], "topk": [5], "batchtopk": [5]}
 # Part 2: a low, middle and high sparsity setting per architecture.
-DIAGRAM = {"relu": [0.2, 0.5, 1.0], "gated": [0.3, 0.7, 1.5], "jumprelu": [0.02, 0.06, 0.15], "topk": [2, 5, 10],
-           "batchtopk": [2, 5, 10]}
+DIAGRAM = {
+    "relu": [0.2, 0.5, 1.0],
+    "gated": [0.3, 0.7, 1.5],
+    "jumprelu": [0.02, 0.06, 0.15],
+    "topk": [2, 5, 10],
+    "batchtopk": [2, 5, 10],
+}
 
 
 def training(arch: str, steps: int) -> dict:
     """The SAEConfig fields (and the loop's ``chunk_steps``) of every run of ``arch``."""
-    fields = dict(steps=steps, batch_size=256, learning_rate=3e-3, schedule="cosine",
-                  dead_window=100, chunk_steps=250)
+    fields = dict(steps=steps, batch_size=256, learning_rate=3e-3, schedule="cosine", dead_window=100, chunk_steps=250)
     if arch in PENALTY_ARCHS:
         fields.update(penalty_warmup_steps=steps // 5, resampling="inputs")
     if arch == "jumprelu":
@@ -74,29 +78,44 @@ def at_target_l0(l0: np.ndarray, mcc: np.ndarray, target: float) -> tuple[np.nda
 def compare(args: argparse.Namespace, archs: list[str]) -> None:
     from toysup.sae.recovery import recovery_diagram
 
-    print(f"\n## Part 1: N = {args.true_features} in d = {args.dim}, true L0 = {args.mean_active:g}, "
-          f"{args.steps} steps, {args.seeds} seeds\n", flush=True)
+    print(
+        f"\n## Part 1: N = {args.true_features} in d = {args.dim}, true L0 = {args.mean_active:g}, "
+        f"{args.steps} steps, {args.seeds} seeds\n",
+        flush=True,
+    )
     results = {}
     for arch in archs:
         start = time.perf_counter()
-        results[arch] = recovery_diagram(arch, out=Path(args.out) / f"compare-{arch}", n_features=args.true_features,
-                                         n_inputs=args.dim, mean_active=[args.mean_active], ratios=[0.5, 1.0],
-                                         penalties=COMPARE[arch], seeds=args.seeds, n_samples=8192,
-                                         **training(arch, args.steps)).isel(mean_active=0)
+        results[arch] = recovery_diagram(
+            arch,
+            out=Path(args.out) / f"compare-{arch}",
+            n_features=args.true_features,
+            n_inputs=args.dim,
+            mean_active=[args.mean_active],
+            ratios=[0.5, 1.0],
+            penalties=COMPARE[arch],
+            seeds=args.seeds,
+            n_samples=8192,
+            **training(arch, args.steps),
+        ).isel(mean_active=0)
         print(f"{arch}: {time.perf_counter() - start:.0f} s", flush=True)
 
-    print("\n| arch | penalty | latents/N | L0 | MCC mean ± sd | MCC min–max | recovered ≥ 0.9 | EV | shrinkage "
-          "| dead |\n|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        "\n| arch | penalty | latents/N | L0 | MCC mean ± sd | MCC min–max | recovered ≥ 0.9 | EV | shrinkage "
+        "| dead |\n|---|---|---|---|---|---|---|---|---|---|"
+    )
     for arch, d in results.items():
         for ratio in d.ratio.values:
             for penalty in d.penalty.values:
                 cell = d.sel(ratio=ratio, penalty=penalty)
                 mcc = cell.mcc.values
-                print(f"| {arch} | {d.attrs['penalty_field']} = {penalty:g} | {ratio:g} | {cell.l0.mean():.2f} | "
-                      f"{mcc.mean():.3f} ± {mcc.std(ddof=1) if mcc.size > 1 else 0:.3f} | "
-                      f"{mcc.min():.3f}–{mcc.max():.3f} | {cell.recovered_0_9.mean():.3f} | "
-                      f"{cell.explained_variance.mean():.3f} | {cell.shrinkage.mean():.3f} | "
-                      f"{cell.dead_share.mean():.3f} |")
+                print(
+                    f"| {arch} | {d.attrs['penalty_field']} = {penalty:g} | {ratio:g} | {cell.l0.mean():.2f} | "
+                    f"{mcc.mean():.3f} ± {mcc.std(ddof=1) if mcc.size > 1 else 0:.3f} | "
+                    f"{mcc.min():.3f}–{mcc.max():.3f} | {cell.recovered_0_9.mean():.3f} | "
+                    f"{cell.explained_variance.mean():.3f} | {cell.shrinkage.mean():.3f} | "
+                    f"{cell.dead_share.mean():.3f} |"
+                )
 
     print(f"\nMCC at L0 = {args.mean_active:g} (mean ± sd over {args.seeds} seeds; * = not bracketed, nearest L0):\n")
     print("| arch | " + " | ".join(f"latents/N = {r:g}" for r in (0.5, 1.0)) + " |\n|---|---|---|")
@@ -116,24 +135,42 @@ def diagrams(args: argparse.Namespace, archs: list[str]) -> None:
     from toysup.sae.plots import recovery_heatmaps
     from toysup.sae.recovery import recovery_diagram
 
-    print(f"\n## Part 2: recovery diagrams, N = {args.diagram_features} in d = {args.diagram_dim}, "
-          f"{args.diagram_steps} steps, one seed; cells: MCC (L0)\n", flush=True)
+    print(
+        f"\n## Part 2: recovery diagrams, N = {args.diagram_features} in d = {args.diagram_dim}, "
+        f"{args.diagram_steps} steps, one seed; cells: MCC (L0)\n",
+        flush=True,
+    )
     results = []
     for arch in archs:
         start = time.perf_counter()
-        d = recovery_diagram(arch, out=Path(args.out) / f"diagram-{arch}", n_features=args.diagram_features,
-                             n_inputs=args.diagram_dim, mean_active=[2.0, 6.0], ratios=[0.5, 1.0, 2.0],
-                             penalties=DIAGRAM[arch], seeds=1, **training(arch, args.diagram_steps))
+        d = recovery_diagram(
+            arch,
+            out=Path(args.out) / f"diagram-{arch}",
+            n_features=args.diagram_features,
+            n_inputs=args.diagram_dim,
+            mean_active=[2.0, 6.0],
+            ratios=[0.5, 1.0, 2.0],
+            penalties=DIAGRAM[arch],
+            seeds=1,
+            **training(arch, args.diagram_steps),
+        )
         results.append(d)
         print(f"{arch}: {time.perf_counter() - start:.0f} s\n", flush=True)
         field = d.attrs["penalty_field"]
-        print(f"| {arch}: true L0 | latents/N | " + " | ".join(f"{field} = {p:g}" for p in d.penalty.values) +
-              " |\n|---|---|" + "---|" * len(d.penalty))
+        print(
+            f"| {arch}: true L0 | latents/N | "
+            + " | ".join(f"{field} = {p:g}" for p in d.penalty.values)
+            + " |\n|---|---|"
+            + "---|" * len(d.penalty)
+        )
         for m in d.mean_active.values:
             for ratio in d.ratio.values:
                 cell = d.sel(mean_active=m, ratio=ratio).isel(seed=0)
-                print(f"| {m:g} | {ratio:g} | " + " | ".join(
-                    f"{c:.3f} ({l0:.1f})" for c, l0 in zip(cell.mcc.values, cell.l0.values)) + " |")
+                print(
+                    f"| {m:g} | {ratio:g} | "
+                    + " | ".join(f"{c:.3f} ({l0:.1f})" for c, l0 in zip(cell.mcc.values, cell.l0.values))
+                    + " |"
+                )
         print(flush=True)
     recovery_heatmaps(results, "mcc").savefig(Path(args.out) / "recovery_diagrams.png", dpi=110)
     print(f"heat maps: {Path(args.out) / 'recovery_diagrams.png'}")
@@ -160,8 +197,11 @@ def main(argv: list[str] | None = None) -> None:
 
     import jax
 
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     start = time.perf_counter()
     if args.part in ("both", "compare"):
         compare(args, archs)

@@ -91,12 +91,18 @@ def bench_toysup(workload: str, steps: int, repeats: int) -> dict:
 def bench_peer(python: str, script: Path, workload: str, steps: int, repeats: int, threads: int) -> dict:
     shape = WORKLOADS[workload]
     command = [
-        python, str(script),
-        "--instances", str(shape["n_instances"]),
-        "--features", str(shape["n_features"]),
-        "--hidden", str(shape["n_hidden"]),
-        "--batch", str(BATCH),
-        "--steps", str(steps),
+        python,
+        str(script),
+        "--instances",
+        str(shape["n_instances"]),
+        "--features",
+        str(shape["n_features"]),
+        "--hidden",
+        str(shape["n_hidden"]),
+        "--batch",
+        str(BATCH),
+        "--steps",
+        str(steps),
     ]
     if threads:
         command += ["--threads", str(threads)]
@@ -113,15 +119,27 @@ def bench_peer(python: str, script: Path, workload: str, steps: int, repeats: in
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workload", choices=["a", "b", "c", "all"], default="all")
-    parser.add_argument("--steps", type=int, default=None,
-                        help="toysup steps per run (default: a=2000, b=2000, c=200)")
+    parser.add_argument("--steps", type=int, default=None, help="toysup steps per run (default: a=2000, b=2000, c=200)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per workload; the median is reported")
-    parser.add_argument("--peer", metavar="PYTHON", default=None,
-                        help="a python interpreter with torch: also run the PyTorch peer and print the ratio")
-    parser.add_argument("--peer-script", metavar="PATH", type=Path, default=DEFAULT_PEER_SCRIPT,
-                        help="the peer script (default: ../shared/bench/peer_torch.py from the repository root)")
-    parser.add_argument("--peer-steps", type=int, default=None,
-                        help="peer steps per run (default: --steps if given, else a=1000, b=300, c=300)")
+    parser.add_argument(
+        "--peer",
+        metavar="PYTHON",
+        default=None,
+        help="a python interpreter with torch: also run the PyTorch peer and print the ratio",
+    )
+    parser.add_argument(
+        "--peer-script",
+        metavar="PATH",
+        type=Path,
+        default=DEFAULT_PEER_SCRIPT,
+        help="the peer script (default: ../shared/bench/peer_torch.py from the repository root)",
+    )
+    parser.add_argument(
+        "--peer-steps",
+        type=int,
+        default=None,
+        help="peer steps per run (default: --steps if given, else a=1000, b=300, c=300)",
+    )
     parser.add_argument("--peer-threads", type=int, default=0, help="torch threads for the peer; 0 = torch default")
     args = parser.parse_args(argv)
 
@@ -131,22 +149,29 @@ def main(argv: list[str] | None = None) -> None:
     import jax
 
     workloads = ["a", "b", "c"] if args.workload == "all" else [args.workload]
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPUs, batch {BATCH}, "
-          f"repeats {args.repeats} (median)", flush=True)
+    print(
+        f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPUs, batch {BATCH}, "
+        f"repeats {args.repeats} (median)",
+        flush=True,
+    )
     rows = []
     for name in workloads:
         steps = args.steps or DEFAULT_STEPS[name]
         ours = bench_toysup(name, steps, args.repeats)
         shape = WORKLOADS[name]
         row = {"name": name, "shape": shape, "steps": steps, **ours}
-        line = (f"[{name}] toysup: steps={steps} compile={ours['compile_s']:.2f}s run={ours['steady_s']:.3f}s "
-                f"instance_steps_per_s={ours['rate']:.4g} (runs: {', '.join(f'{r:.4g}' for r in ours['rates'])})")
+        line = (
+            f"[{name}] toysup: steps={steps} compile={ours['compile_s']:.2f}s run={ours['steady_s']:.3f}s "
+            f"instance_steps_per_s={ours['rate']:.4g} (runs: {', '.join(f'{r:.4g}' for r in ours['rates'])})"
+        )
         if args.peer:
             peer_steps = args.peer_steps or args.steps or DEFAULT_PEER_STEPS[name]
             peer = bench_peer(args.peer, args.peer_script, name, peer_steps, args.repeats, args.peer_threads)
             row.update(peer_rate=peer["rate"], peer_steps=peer_steps)
-            line += (f"\n[{name}] peer: steps={peer_steps} instance_steps_per_s={peer['rate']:.4g} "
-                     f"(runs: {', '.join(f'{r:.4g}' for r in peer['rates'])})")
+            line += (
+                f"\n[{name}] peer: steps={peer_steps} instance_steps_per_s={peer['rate']:.4g} "
+                f"(runs: {', '.join(f'{r:.4g}' for r in peer['rates'])})"
+            )
         print(line, flush=True)
         rows.append(row)
 

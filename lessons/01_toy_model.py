@@ -37,8 +37,7 @@ import optax
 
 import toysup
 from toysup import plots
-from toysup.lessons import (check_angle_gaps, check_draw_sparse_features, check_forward, check_weighted_loss,
-                            is_quick)
+from toysup.lessons import check_angle_gaps, check_draw_sparse_features, check_forward, check_weighted_loss, is_quick
 
 plt.ioff()  # in Jupyter a figure shows where a cell ends with it, once
 QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
@@ -62,6 +61,7 @@ STEPS = 300 if QUICK else 5_000
 # Return an array of shape `(n_features, batch_size)` (toysup keeps the batch on the *last* axis). Use
 # `jax.random`: split `key` in two, draw one uniform array to decide which entries are active and another for
 # their values. Every random number must come from `key`, so the same key gives the same batch.
+
 
 # %%
 def draw_sparse_features(key, feature_probability, n_features, batch_size):
@@ -90,6 +90,7 @@ check_draw_sparse_features(draw_sparse_features)
 # `W` has shape `(hidden, features)`, `b` shape `(features,)`, `x` shape `(features, batch)`. Use `jax.numpy`
 # (`jnp`), not `numpy`, so that JAX can differentiate your function. Mind the bias's broadcasting.
 
+
 # %%
 def forward(W, b, x):
     """x' = ReLU(Wᵀ W x + b), shape (features, batch)."""
@@ -114,6 +115,7 @@ check_forward(forward)
 #
 # `x` and `x_reconstructed` have shape `(features, batch)`, `importance` shape `(features,)`. Return one number:
 # the sum over features, averaged over the batch.
+
 
 # %%
 def weighted_loss(x, x_reconstructed, importance):
@@ -162,7 +164,7 @@ def train_my_model(key, steps=STEPS, batch_size=1024, learning_rate=1e-2):
 
 
 my_params, my_losses = jax.jit(jax.vmap(train_my_model))(jax.random.split(jax.random.key(0), 4))
-final_losses = my_losses[:, -STEPS // 10:].mean(axis=1)
+final_losses = my_losses[:, -STEPS // 10 :].mean(axis=1)
 best = int(jnp.argmin(final_losses))
 print("final loss of each seed:", np.round(np.asarray(final_losses), 5), "→ keeping seed", best)
 
@@ -184,12 +186,22 @@ fig
 # most important), from dense ($p = 1$) to sparse ($p = 0.05$), as in the paper's first figure.
 
 # %%
-config = toysup.ToyConfig(n_features=5, n_hidden=2, n_instances=8, feature_probability=toysup.sparsity_sweep(8, 0.05),
-                          importance_decay=0.9, steps=STEPS * 2, learning_rate=1e-2, restarts=2, seed=0)
+config = toysup.ToyConfig(
+    n_features=5,
+    n_hidden=2,
+    n_instances=8,
+    feature_probability=toysup.sparsity_sweep(8, 0.05),
+    importance_decay=0.9,
+    steps=STEPS * 2,
+    learning_rate=1e-2,
+    restarts=2,
+    seed=0,
+)
 result = toysup.train(config, progress=False)
 probabilities = config.feature_probability_array()[:, 0]
-fig = plots.feature_directions_2d(result.W, config.importance_array()[0],
-                                  titles=[f"p = {p:.2g}" for p in probabilities])
+fig = plots.feature_directions_2d(
+    result.W, config.importance_array()[0], titles=[f"p = {p:.2g}" for p in probabilities]
+)
 fig
 
 # %% [markdown]
@@ -203,6 +215,7 @@ fig
 # the one from the last back round to the first (they add up to 360°); return the gaps sorted from smallest to
 # largest, in degrees.
 
+
 # %%
 def angle_gaps(W):
     """Sorted angles in degrees between neighbouring directions W[:, i] around the circle (sum 360)."""
@@ -215,8 +228,10 @@ check_angle_gaps(angle_gaps)
 # %%
 sparsest = result.W[-1]
 represented = np.linalg.norm(sparsest, axis=0) > 0.5
-print(f"p = {probabilities[-1]:.2g}: {represented.sum()} features represented; gaps between them:",
-      np.round(np.asarray(angle_gaps(sparsest[:, represented])), 1))
+print(
+    f"p = {probabilities[-1]:.2g}: {represented.sum()} features represented; gaps between them:",
+    np.round(np.asarray(angle_gaps(sparsest[:, represented])), 1),
+)
 print("your best model: gaps", np.round(np.asarray(angle_gaps(np.asarray(my_params["W"][best]))), 1))
 
 # %% [markdown]

@@ -51,8 +51,17 @@ STEPS = 400 if QUICK else 6_000
 
 # %%
 PROBABILITIES = (1.0, 0.3, 0.1, 0.03, 0.01)
-base = toysup.ToyConfig(n_features=20, n_hidden=5, n_instances=len(PROBABILITIES), feature_probability=PROBABILITIES,
-                        importance_decay=0.7, steps=STEPS, learning_rate=1e-2, restarts=2, seed=0)
+base = toysup.ToyConfig(
+    n_features=20,
+    n_hidden=5,
+    n_instances=len(PROBABILITIES),
+    feature_probability=PROBABILITIES,
+    importance_decay=0.7,
+    steps=STEPS,
+    learning_rate=1e-2,
+    restarts=2,
+    seed=0,
+)
 runs = {kind: toysup.train(base.replace(model=kind), progress=False) for kind in ("linear", "relu_output")}
 titles = [f"p = {p:g}" for p in PROBABILITIES]
 
@@ -90,6 +99,7 @@ fig
 #
 # `W` has shape `(hidden, features)`; return the norm of every column, shape `(features,)`.
 
+
 # %%
 def feature_norms(W):
     """‖W_i‖ for every feature i, shape (features,)."""
@@ -105,6 +115,7 @@ check_feature_norms(feature_norms)
 # Hint: the Gram matrix $G = W^\top W$ holds every $W_i \cdot W_j$; so
 # $\sum_{j \ne i} (\hat W_i \cdot W_j)^2 = \big(\sum_j G_{ij}^2 - G_{ii}^2\big) / G_{ii}$. Guard the division
 # for zero features (e.g. norm below $10^{-6}$ → 0).
+
 
 # %%
 def interference(W):
@@ -141,6 +152,7 @@ for kind, run in runs.items():
 #
 # `importance` is an array of shape `(features,)` — not necessarily sorted; `feature_probability` a number;
 # `n_hidden` the number $m$ of features kept. Return one number.
+
 
 # %%
 def linear_model_loss(importance, feature_probability, n_hidden):

@@ -29,14 +29,17 @@
 import tempfile
 
 import jax
-import jax.numpy as jnp  # for your exercises
 import matplotlib.pyplot as plt
 import numpy as np
 
-import toysup  # toysup.sample_features, for exercise 3.4
 from toysup import phase, plots, theory
-from toysup.lessons import (check_antipodal_loss_without_bias, check_candidate_losses, check_dropped_feature_loss,
-                            check_monte_carlo_loss, is_quick)
+from toysup.lessons import (
+    check_antipodal_loss_without_bias,
+    check_candidate_losses,
+    check_dropped_feature_loss,
+    check_monte_carlo_loss,
+    is_quick,
+)
 
 plt.ioff()  # in Jupyter a figure shows where a cell ends with it, once
 QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
@@ -63,6 +66,7 @@ QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
 # p/2$, where it equals $\mathrm{Var}(x) = \mathbb{E}[x^2] - \mathbb{E}[x]^2$. Work out $\mathbb{E}[x^2]$ (the
 # feature is non-zero with probability $p$) and write the formula. It must work elementwise on arrays.
 
+
 # %%
 def dropped_feature_loss(feature_probability):
     """V(p) = min_b E[(x − b)²] for x = 0 with probability 1 − p, else uniform on [0, 1]."""
@@ -85,6 +89,7 @@ check_dropped_feature_loss(dropped_feature_loss)
 #
 # So $f(p, 0) = p^2\, \mathbb{E}[\min(u, v)^2]$ for independent uniforms. The minimum of two uniforms has
 # density $2(1 - t)$ on $[0, 1]$. Finish the integral and write the function.
+
 
 # %%
 def antipodal_loss_without_bias(feature_probability):
@@ -121,6 +126,7 @@ fig
 # `I` that broadcast against each other (e.g. a column of importances against a row of probabilities gives a
 # grid). Use your `dropped_feature_loss` and `theory.optimal_antipodal_loss(p)` for $f^*$.
 
+
 # %%
 def candidate_losses(feature_probability, importance):
     """Losses of the n=2, m=1 candidates [not represented, dedicated, superposition], shape (..., 3)."""
@@ -139,6 +145,7 @@ check_candidate_losses(candidate_losses)
 # and average $\sum_i I_i (x_i - x'_i)^2$ over the samples. The check compares your estimate with the closed
 # forms at each candidate's optimal biases.
 
+
 # %%
 def monte_carlo_loss(W, b, importance, feature_probability, key, n_samples):
     """Mean over n_samples draws of x of Σ_i I_i (x_i − x'_i)², x' = ReLU(WᵀWx + b); one number."""
@@ -154,8 +161,10 @@ fig, ax = plt.subplots(figsize=(5.5, 3.4))
 for label, name in enumerate(theory.PHASE_LABELS_2):
     ax.plot(probabilities, candidate_losses(probabilities, 1.5)[:, label], label=f"{name} (theory)")
     W, b = theory.candidate_weights_2()[label], theory.candidate_biases_2(probabilities[::6])[:, label]
-    sampled = [monte_carlo_loss(W, b_p, np.array([1.0, 1.5]), p, jax.random.key(i), 400_000)
-               for i, (b_p, p) in enumerate(zip(b, probabilities[::6]))]
+    sampled = [
+        monte_carlo_loss(W, b_p, np.array([1.0, 1.5]), p, jax.random.key(i), 400_000)
+        for i, (b_p, p) in enumerate(zip(b, probabilities[::6]))
+    ]
     ax.plot(probabilities[::6], sampled, "k.", ms=5)
 ax.set_xscale("log")
 ax.set_yscale("log")
@@ -183,8 +192,14 @@ result = phase.run_phase(spec, tempfile.mkdtemp(prefix="toysup-lesson3-"), progr
 probability_axis, importance_axis = np.array(result["feature_probability"]), np.array(result["importance"])
 my_theory = np.argmin(candidate_losses(probability_axis[None, :], importance_axis[:, None]), axis=-1)
 print("your theoretical labels equal toysup.theory's:", np.array_equal(my_theory, result["theoretical"]))
-fig = plots.phase_diagram(probability_axis, importance_axis, result["empirical"], my_theory, result["labels"],
-                          theory.agreement(result["empirical"], my_theory))
+fig = plots.phase_diagram(
+    probability_axis,
+    importance_axis,
+    result["empirical"],
+    my_theory,
+    result["labels"],
+    theory.agreement(result["empirical"], my_theory),
+)
 fig
 
 # %% [markdown]

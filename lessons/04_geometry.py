@@ -56,6 +56,7 @@ QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
 # `W` has shape `(hidden, features)`; return $D_i$ for every feature. The Gram matrix $G = W^\top W$ has
 # $G_{ij} = W_i \cdot W_j$.
 
+
 # %%
 def feature_dimensionality(W):
     """D_i = ‖W_i‖⁴ / Σ_j (W_i · W_j)² for every feature (0 when ‖W_i‖ < 1e-6), shape (features,)."""
@@ -72,6 +73,7 @@ check_feature_dimensionality(feature_dimensionality)
 # \rVert^2$ counts the represented features (each about 1). $D^* = 1$: every represented feature has its own
 # dimension; $D^* = 1/2$: two features per dimension. Return 0 for $W = 0$.
 
+
 # %%
 def dimensions_per_feature(W):
     """D* = m / ‖W‖_F² for W of shape (m, n), one number (0 for an all-zero W)."""
@@ -87,6 +89,7 @@ check_dimensions_per_feature(dimensions_per_feature)
 # Lesson 1's five features formed a pentagon. Build the regular $k$-gon: `W` of shape `(2, k)` whose columns
 # are unit vectors at angles $2\pi j / k$. Then your `feature_dimensionality` should give $2/k$ for every
 # vertex when $k \ge 2$: $k$ features sharing $d = 2$ dimensions.
+
 
 # %%
 def regular_polygon(n_vertices):
@@ -113,17 +116,30 @@ for k in (1, 2, 3, 4, 5, 6):
 # %%
 N_FEATURES, N_HIDDEN = (20, 4) if QUICK else (40, 8)
 probabilities = tuple(np.logspace(0, -1.2, 4 if QUICK else 16))
-config = toysup.ToyConfig(n_features=N_FEATURES, n_hidden=N_HIDDEN, n_instances=len(probabilities),
-                          feature_probability=probabilities, steps=300 if QUICK else 3_000, batch_size=512,
-                          learning_rate=1e-2, seed=0)
+config = toysup.ToyConfig(
+    n_features=N_FEATURES,
+    n_hidden=N_HIDDEN,
+    n_instances=len(probabilities),
+    feature_probability=probabilities,
+    steps=300 if QUICK else 3_000,
+    batch_size=512,
+    learning_rate=1e-2,
+    seed=0,
+)
 result = toysup.train(config, progress=False)
 D_star = np.array([dimensions_per_feature(W) for W in result.W])
 D_features = np.array([feature_dimensionality(W) for W in result.W])  # (models, features)
 represented = np.linalg.norm(result.W, axis=1) > 0.5  # dropped features' D_i says little: leave them out
 
 # %%
-FRACTIONS = {"dedicated": 1.0, "tetrahedron": 3 / 4, "triangle": 2 / 3, "digon": 1 / 2, "pentagon": 2 / 5,
-             "square antiprism": 3 / 8}
+FRACTIONS = {
+    "dedicated": 1.0,
+    "tetrahedron": 3 / 4,
+    "triangle": 2 / 3,
+    "digon": 1 / 2,
+    "pentagon": 2 / 5,
+    "square antiprism": 3 / 8,
+}
 inverse_p = 1 / np.array(probabilities)
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for values, shown in zip(D_features.T, represented.T):

@@ -59,6 +59,7 @@ STEPS = 300 if QUICK else 4_000
 # Return the `(features, features)` matrix of $\hat W_i \cdot \hat W_j$ with $\hat W_i = W_i / \lVert W_i
 # \rVert$; rows and columns of a zero feature ($\lVert W_i \rVert < 10^{-6}$) are 0.
 
+
 # %%
 def cosine_similarities(W):
     """(features, features) matrix of cosines between the columns of W; 0 for zero columns."""
@@ -69,10 +70,14 @@ def cosine_similarities(W):
 check_cosine_similarities(cosine_similarities)
 
 # %%
-base = toysup.ToyConfig(n_features=4, n_hidden=2, feature_probability=0.05, steps=STEPS, learning_rate=1e-2,
-                        restarts=4, seed=1)
-variants = {"independent": base, "correlated": base.replace(correlated_sets=(2, 2)),
-            "anticorrelated": base.replace(anticorrelated_sets=(2, 2))}
+base = toysup.ToyConfig(
+    n_features=4, n_hidden=2, feature_probability=0.05, steps=STEPS, learning_rate=1e-2, restarts=4, seed=1
+)
+variants = {
+    "independent": base,
+    "correlated": base.replace(correlated_sets=(2, 2)),
+    "anticorrelated": base.replace(anticorrelated_sets=(2, 2)),
+}
 W_by_variant = {name: toysup.train(config, progress=False).W[0] for name, config in variants.items()}
 for name, W in W_by_variant.items():
     cosines = np.asarray(cosine_similarities(W))
@@ -106,6 +111,7 @@ fig
 #
 # `W` has shape `(neurons, features)`; return the alignment of every feature, 0 for a zero feature.
 
+
 # %%
 def neuron_alignment(W):
     """max_k W_ki² / Σ_k W_ki² for every feature i (0 for a zero feature), shape (features,)."""
@@ -117,9 +123,17 @@ check_neuron_alignment(neuron_alignment)
 
 # %%
 PROBABILITIES = (1.0, 0.3, 0.1, 0.03)
-basis_config = toysup.ToyConfig(n_features=10, n_hidden=5, n_instances=len(PROBABILITIES),
-                                feature_probability=PROBABILITIES, importance_decay=0.75, steps=STEPS,
-                                learning_rate=1e-2, restarts=2, seed=0)
+basis_config = toysup.ToyConfig(
+    n_features=10,
+    n_hidden=5,
+    n_instances=len(PROBABILITIES),
+    feature_probability=PROBABILITIES,
+    importance_decay=0.75,
+    steps=STEPS,
+    learning_rate=1e-2,
+    restarts=2,
+    seed=0,
+)
 hidden_relu = toysup.train(basis_config.replace(model="relu_hidden"), progress=False)
 output_relu = toysup.train(basis_config, progress=False)  # model="relu_output": no privileged basis
 
@@ -160,6 +174,7 @@ fig
 # Use $|x| = \mathrm{ReLU}(x) + \mathrm{ReLU}(-x)$: two neurons per feature. Return `(W1, W2)` with `W1` of
 # shape `(2n, n)` and `W2` of shape `(n, 2n)` such that $\mathrm{ReLU}(W_2 \mathrm{ReLU}(W_1 x)) = |x|$.
 
+
 # %%
 def exact_abs_weights(n_features):
     """(W1, W2) of shapes (2n, n) and (n, 2n) with ReLU(W2 ReLU(W1 x)) = |x| for every x."""
@@ -174,14 +189,24 @@ check_exact_abs_weights(exact_abs_weights)
 # $|x|$ for only 3 features. Sparse, it computes more — neurons are shared between features.
 
 # %%
-abs_config = toysup.ToyConfig(n_features=10, n_hidden=6, model="abs", n_instances=len(PROBABILITIES),
-                              feature_probability=PROBABILITIES, importance_decay=0.8, steps=STEPS,
-                              learning_rate=1e-2, restarts=2, seed=0)
+abs_config = toysup.ToyConfig(
+    n_features=10,
+    n_hidden=6,
+    model="abs",
+    n_instances=len(PROBABILITIES),
+    feature_probability=PROBABILITIES,
+    importance_decay=0.8,
+    steps=STEPS,
+    learning_rate=1e-2,
+    restarts=2,
+    seed=0,
+)
 abs_run = toysup.train(abs_config, progress=False)
 for p, W1 in zip(PROBABILITIES, abs_run.W):
     computed = (np.linalg.norm(W1, axis=0) > 0.5).sum()
-    print(f"p = {p:>4}: |x| computed for {computed} of 10 features with 6 neurons "
-          f"(an exact network needs {2 * computed})")
+    print(
+        f"p = {p:>4}: |x| computed for {computed} of 10 features with 6 neurons (an exact network needs {2 * computed})"
+    )
 fig, axes = plt.subplots(1, len(PROBABILITIES), figsize=(2.6 * len(PROBABILITIES), 2.4))
 for ax, W1, p in zip(axes, abs_run.W, PROBABILITIES):
     ax.imshow(W1, cmap="RdBu_r", vmin=-1.5, vmax=1.5)

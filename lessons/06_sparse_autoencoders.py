@@ -37,8 +37,14 @@ import optax
 
 import toysup
 from toysup import sae
-from toysup.lessons import (check_dead_latents, check_mean_max_cosine_similarity, check_resample_dead_latents,
-                            check_sae_encode, check_sae_loss, is_quick)
+from toysup.lessons import (
+    check_dead_latents,
+    check_mean_max_cosine_similarity,
+    check_resample_dead_latents,
+    check_sae_encode,
+    check_sae_loss,
+    is_quick,
+)
 
 plt.ioff()  # in Jupyter a figure shows where a cell ends with it, once
 QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
@@ -53,8 +59,17 @@ CHUNK_STEPS = 100 if QUICK else 500  # the SAE trains in compiled chunks of this
 # the unit directions $W_i / \lVert W_i \rVert$ the SAE should find.
 
 # %%
-toy = toysup.train(toysup.ToyConfig(n_features=5, n_hidden=2, feature_probability=0.05, learning_rate=1e-2,
-                                    steps=600 if QUICK else 5_000, restarts=4), progress=False)
+toy = toysup.train(
+    toysup.ToyConfig(
+        n_features=5,
+        n_hidden=2,
+        feature_probability=0.05,
+        learning_rate=1e-2,
+        steps=600 if QUICK else 5_000,
+        restarts=4,
+    ),
+    progress=False,
+)
 activations = sae.toy_activations(toy)
 truth = activations.truth[0]  # (5 features, 2 inputs)
 W_toy = jnp.asarray(toy.W[0])
@@ -99,6 +114,7 @@ fig
 #
 # ### Exercise 6.1 — encode
 
+
 # %%
 def sae_encode(params, x):
     """Latent codes f = ReLU((x − b_dec) W_encᵀ + b_enc), shape (batch, latents)."""
@@ -114,6 +130,7 @@ check_sae_encode(sae_encode)
 # Decode $\hat x = f W_\text{dec} + b_\text{dec}$ and return the batch mean of $\lVert x - \hat x \rVert^2 +
 # \lambda \sum_j f_j \lVert d_j \rVert$ (one number). Use `jnp` so JAX can differentiate it.
 
+
 # %%
 def sae_loss(params, x, l1_coefficient):
     """Mean over the batch of ‖x − x̂‖² + λ Σ_j f_j ‖W_dec,j‖, with x̂ = f W_dec + b_dec."""
@@ -128,6 +145,7 @@ check_sae_loss(sae_loss)
 #
 # The loop is lesson 1's: Adam, steps in `lax.scan`, a fresh batch each step. Encoder rows start equal to the
 # (random, unit) decoder rows.
+
 
 # %%
 def init_sae(key, n_latents, n_inputs=2):
@@ -195,6 +213,7 @@ fig
 # `decoder` is `(latents, inputs)`, `truth` is `(features, inputs)`; normalise the rows, take the cosine matrix,
 # the max over latents, the mean over features.
 
+
 # %%
 def mean_max_cosine_similarity(decoder, truth):
     """(1/N) Σ_i max_j cos(truth_i, decoder_j) for decoder (latents, inputs) and truth (features, inputs)."""
@@ -206,8 +225,10 @@ check_mean_max_cosine_similarity(mean_max_cosine_similarity)
 
 # %%
 decoder = np.asarray(my_sae["W_dec"])
-print(f"your SAE: MMCS {float(mean_max_cosine_similarity(decoder, truth)):.3f} "
-      f"(toysup.sae.metrics.mmcs: {sae.metrics.mmcs(decoder, truth):.3f}), MCC {sae.metrics.mcc(decoder, truth):.3f}")
+print(
+    f"your SAE: MMCS {float(mean_max_cosine_similarity(decoder, truth)):.3f} "
+    f"(toysup.sae.metrics.mmcs: {sae.metrics.mmcs(decoder, truth):.3f}), MCC {sae.metrics.mcc(decoder, truth):.3f}"
+)
 
 # %% [markdown]
 # ### The L1 coefficient trades sparsity for reconstruction
@@ -219,12 +240,20 @@ print(f"your SAE: MMCS {float(mean_max_cosine_similarity(decoder, truth)):.3f} "
 
 # %%
 L1_COEFFICIENTS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-config = sae.SAEConfig(arch="relu", n_inputs=2, n_latents=8, n_instances=len(L1_COEFFICIENTS),
-                       l1_coefficient=L1_COEFFICIENTS, learning_rate=3e-3, steps=8 * CHUNK_STEPS)
+config = sae.SAEConfig(
+    arch="relu",
+    n_inputs=2,
+    n_latents=8,
+    n_instances=len(L1_COEFFICIENTS),
+    l1_coefficient=L1_COEFFICIENTS,
+    learning_rate=3e-3,
+    steps=8 * CHUNK_STEPS,
+)
 scores = sae.evaluate(sae.train_sae(config, activations, chunk_steps=CHUNK_STEPS, progress=False), activations)
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
-for ax, (name, label) in zip(axes, (("mcc", "MCC"), ("l0", "L0 (dashed: true L0)"),
-                                    ("explained_variance", "explained variance"))):
+for ax, (name, label) in zip(
+    axes, (("mcc", "MCC"), ("l0", "L0 (dashed: true L0)"), ("explained_variance", "explained variance"))
+):
     ax.plot(L1_COEFFICIENTS, scores[name], "o-")
     ax.set_xscale("log")
     ax.set_xlabel("L1 coefficient λ")
@@ -249,6 +278,7 @@ fig
 #
 # Given codes `(batch, latents)` on a large batch, return a boolean mask of the latents that are zero on every
 # sample.
+
 
 # %%
 def dead_latents(codes):
@@ -277,6 +307,7 @@ fig
 # reconstructs badly more often — toysup's `resampling="inputs"`.) Careful: many pentagon activations are
 # exactly 0 and have no direction — only choose inputs $x_k \ne b_\text{dec}$.
 
+
 # %%
 def resample_dead_latents(params, dead, x, key):
     """New params: each dead latent points at a random input of the batch, its decoder row the unit vector
@@ -290,6 +321,7 @@ check_resample_dead_latents(resample_dead_latents)
 # %% [markdown]
 # Now continue training the broken SAE at a sensible learning rate, once as it is and once resampling dead
 # latents before each of the first four chunks.
+
 
 # %%
 def continue_training(params, resample, key, chunks=6):
@@ -309,8 +341,10 @@ for resample in (False, True):
     params = continue_training(broken, resample, jax.random.key(5))
     decoder = np.asarray(params["W_dec"])
     n_dead = int(np.sum(dead_latents(sae_encode(params, probe))))
-    print(f"{'with resampling' if resample else 'without':>18} {n_dead:>5} "
-          f"{float(mean_max_cosine_similarity(decoder, truth)):>6.3f} {sae.metrics.mcc(decoder, truth):>6.3f}")
+    print(
+        f"{'with resampling' if resample else 'without':>18} {n_dead:>5} "
+        f"{float(mean_max_cosine_similarity(decoder, truth)):>6.3f} {sae.metrics.mcc(decoder, truth):>6.3f}"
+    )
 
 # %% [markdown]
 # Without resampling the dead latents stay dead however long we train. Resampling gives them a second chance

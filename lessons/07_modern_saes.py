@@ -35,8 +35,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from toysup import sae
-from toysup.lessons import (check_gated_encode, check_jumprelu, check_jumprelu_threshold_gradient, check_shrinkage,
-                            check_topk_activation, is_quick)
+from toysup.lessons import (
+    check_gated_encode,
+    check_jumprelu,
+    check_jumprelu_threshold_gradient,
+    check_shrinkage,
+    check_topk_activation,
+    is_quick,
+)
 from toysup.sae import plots as sae_plots
 from toysup.sae.recovery import recovery_diagram
 
@@ -60,8 +66,16 @@ print("true directions:", data.truth.shape, "(instances, features, inputs)")
 def train_and_score(arch, **penalties):
     """One SAE per penalty value (all in one compiled run): the result and its recovery scores."""
     n_instances = len(next(iter(penalties.values())))
-    config = sae.SAEConfig(arch=arch, n_inputs=8, n_latents=32, n_instances=n_instances, steps=STEPS,
-                           batch_size=512, learning_rate=3e-3, **penalties)
+    config = sae.SAEConfig(
+        arch=arch,
+        n_inputs=8,
+        n_latents=32,
+        n_instances=n_instances,
+        steps=STEPS,
+        batch_size=512,
+        learning_rate=3e-3,
+        **penalties,
+    )
     result = sae.train_sae(config, data, progress=False)
     return result, sae.evaluate(result, data, n_samples=4096)
 
@@ -82,6 +96,7 @@ def train_and_score(arch, **penalties):
 #
 # `x` and `x_reconstructed` are `(batch, inputs)`; the expectations are means over the batch (the $1/B$ cancels).
 
+
 # %%
 def shrinkage(x, x_reconstructed):
     """γ = E‖x̂‖² / E[x̂ · x] over the batch: 1 when unbiased, below 1 when reconstructions are shrunk."""
@@ -99,8 +114,10 @@ batch, _ = sae.data.draw("synthetic", data.options, {k: v[0] for k, v in data.ar
 for i, l1 in enumerate(L1_COEFFICIENTS):
     params = {name: value[i] for name, value in relu_result.params.items()}
     reconstruction = relu.decode(params, relu.encode(params, batch, {}))
-    print(f"L1 SAE, λ = {l1:<4}: your γ = {float(shrinkage(batch, reconstruction)):.3f}   "
-          f"(sae.evaluate: {relu_scores['shrinkage'][i]:.3f}), L0 = {relu_scores['l0'][i]:.2f}")
+    print(
+        f"L1 SAE, λ = {l1:<4}: your γ = {float(shrinkage(batch, reconstruction)):.3f}   "
+        f"(sae.evaluate: {relu_scores['shrinkage'][i]:.3f}), L0 = {relu_scores['l0'][i]:.2f}"
+    )
 
 # %% [markdown]
 # The stronger the penalty — needed to get L0 near the true 1.5 — the stronger the shrinkage. The modern
@@ -120,6 +137,7 @@ for i, l1 in enumerate(L1_COEFFICIENTS):
 #
 # `pre_activations` is `(batch, latents)`. Keep, in each row, the `k` largest entries — passed through a ReLU —
 # and set the rest to 0. (`jax.lax.top_k(values, k)` returns the `k` largest of each row, sorted.)
+
 
 # %%
 def topk_activation(pre_activations, k):
@@ -155,6 +173,7 @@ check_topk_activation(topk_activation)
 #
 # `pre_activations` is `(batch, latents)`, `threshold` is `(latents,)`. Strictly above the threshold only.
 
+
 # %%
 def jumprelu(pre_activations, threshold):
     """z · H(z − θ): each pre-activation where it exceeds its latent's threshold θ, else 0."""
@@ -170,6 +189,7 @@ check_jumprelu(jumprelu)
 #
 # Return $-\frac{\theta}{\varepsilon} K\big(\frac{z - \theta}{\varepsilon}\big)$ elementwise, shape
 # `(batch, latents)`.
+
 
 # %%
 def jumprelu_threshold_gradient(pre_activations, threshold, bandwidth):
@@ -197,6 +217,7 @@ check_jumprelu_threshold_gradient(jumprelu_threshold_gradient)
 #
 # `params` holds `W_enc`, `b_enc` (the gate's bias), `r_mag`, `b_mag` (latents,), `b_dec`.
 
+
 # %%
 def gated_encode(params, x):
     """f = 1[π_gate > 0] ⊙ ReLU(π_mag): π_gate = (x − b_dec) W_encᵀ + b_enc, π_mag = exp(r_mag) ⊙ (x − b_dec) W_encᵀ
@@ -214,8 +235,12 @@ check_gated_encode(gated_encode)
 # scored. First, your functions against the trained SAEs' own encoders:
 
 # %%
-PENALTIES = {"relu": {"l1_coefficient": L1_COEFFICIENTS}, "topk": {"k": (1, 2, 3)},
-             "jumprelu": {"l0_coefficient": (0.01, 0.03, 0.1)}, "gated": {"l1_coefficient": (0.1, 0.3, 1.0)}}
+PENALTIES = {
+    "relu": {"l1_coefficient": L1_COEFFICIENTS},
+    "topk": {"k": (1, 2, 3)},
+    "jumprelu": {"l0_coefficient": (0.01, 0.03, 0.1)},
+    "gated": {"l1_coefficient": (0.1, 0.3, 1.0)},
+}
 runs = {"relu": (relu_result, relu_scores)}
 runs.update({arch: train_and_score(arch, **penalties) for arch, penalties in PENALTIES.items() if arch != "relu"})
 
@@ -240,7 +265,7 @@ print("Gated:      your codes − toysup's:", float(jnp.abs(gated_encode(params,
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-for arch, (result, scores) in runs.items():
+for arch, (_, scores) in runs.items():
     for ax, name in zip(axes, ("mcc", "explained_variance", "shrinkage")):
         ax.plot(scores["l0"], scores[name], "o-", label=arch)
 for ax, title in zip(axes, ("MCC (feature recovery)", "explained variance", "shrinkage γ")):
@@ -256,8 +281,10 @@ print(f"{'':>9} {'setting':>8} {'L0':>6} {'MCC':>6} {'expl. var':>9} {'γ':>6} {
 for arch, (result, scores) in runs.items():
     field = {"topk": "k", "jumprelu": "l0_coefficient"}.get(arch, "l1_coefficient")
     for i, setting in enumerate(getattr(result.config, field)):
-        print(f"{arch:>9} {setting:>8g} {scores['l0'][i]:>6.2f} {scores['mcc'][i]:>6.3f} "
-              f"{scores['explained_variance'][i]:>9.3f} {scores['shrinkage'][i]:>6.3f} {scores['dead_share'][i]:>6.0%}")
+        print(
+            f"{arch:>9} {setting:>8g} {scores['l0'][i]:>6.2f} {scores['mcc'][i]:>6.3f} "
+            f"{scores['explained_variance'][i]:>9.3f} {scores['shrinkage'][i]:>6.3f} {scores['dead_share'][i]:>6.0%}"
+        )
 
 # %% [markdown]
 # Read each curve as a trade-off: moving right (more active latents) reconstructs better but is less sparse.
@@ -272,9 +299,17 @@ for arch, (result, scores) in runs.items():
 # sparsity setting — on fresh synthetic dictionaries and records MCC for each cell.
 
 # %%
-diagram = recovery_diagram("topk", n_features=16, n_inputs=8, mean_active=[0.5, 1.5, 4.0],
-                           ratios=[2] if QUICK else [1, 2], penalties=[1, 2, 4], steps=STEPS, batch_size=512,
-                           learning_rate=3e-3)
+diagram = recovery_diagram(
+    "topk",
+    n_features=16,
+    n_inputs=8,
+    mean_active=[0.5, 1.5, 4.0],
+    ratios=[2] if QUICK else [1, 2],
+    penalties=[1, 2, 4],
+    steps=STEPS,
+    batch_size=512,
+    learning_rate=3e-3,
+)
 fig = sae_plots.recovery_heatmaps(diagram, "mcc")
 fig
 

@@ -1,9 +1,9 @@
 """toysup: toy models of superposition in JAX.
 
-    >>> import toysup
-    >>> config = toysup.ToyConfig(n_features=5, n_hidden=2, feature_probability=0.05, steps=2000)
-    >>> result = toysup.train(config)          # doctest: +SKIP
-    >>> toysup.metrics.feature_dimensionality(result.W)   # doctest: +SKIP
+>>> import toysup
+>>> config = toysup.ToyConfig(n_features=5, n_hidden=2, feature_probability=0.05, steps=2000)
+>>> result = toysup.train(config)          # doctest: +SKIP
+>>> toysup.metrics.feature_dimensionality(result.W)   # doctest: +SKIP
 """
 
 from . import metrics as metrics

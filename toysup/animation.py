@@ -14,8 +14,8 @@ The command line's ``toysup animate`` does this from flags.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -32,8 +32,14 @@ def _limit(snapshots: np.ndarray) -> float:
     return max(1.2, float(np.abs(snapshots).max()) * 1.1)
 
 
-def draw_frame(fig: Figure, W: np.ndarray, step: int, importance: np.ndarray | None = None,
-               limit: float | None = None, titles: Sequence[str] | None = None) -> Figure:
+def draw_frame(
+    fig: Figure,
+    W: np.ndarray,
+    step: int,
+    importance: np.ndarray | None = None,
+    limit: float | None = None,
+    titles: Sequence[str] | None = None,
+) -> Figure:
     """Clear ``fig`` and draw one snapshot into it.
 
     Args:
@@ -51,8 +57,14 @@ def draw_frame(fig: Figure, W: np.ndarray, step: int, importance: np.ndarray | N
         limit = _limit(W) if limit is None else limit
         axes = fig.subplots(1, n_instances, squeeze=False)[0]
         for index, ax in enumerate(axes):
-            plots.draw_feature_directions(ax, W[index], plots.importance_colors(importance), limit,
-                                          None if titles is None else titles[index], fontsize=8)
+            plots.draw_feature_directions(
+                ax,
+                W[index],
+                plots.importance_colors(importance),
+                limit,
+                None if titles is None else titles[index],
+                fontsize=8,
+            )
     else:
         dimensionality = np.asarray(metrics.feature_dimensionality(W))
         dims_per_feature = np.asarray(metrics.dimensions_per_feature(W))
@@ -79,8 +91,9 @@ def check_output(path: str | Path) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"out: must end in {' or '.join(FORMATS)}, got {path.name!r}")
     if path.suffix.lower() == ".mp4" and shutil.which("ffmpeg") is None:
-        raise ValueError("out: writing MP4 needs ffmpeg on the PATH (e.g. `apt-get install ffmpeg`); "
-                         "write a .gif instead")
+        raise ValueError(
+            "out: writing MP4 needs ffmpeg on the PATH (e.g. `apt-get install ffmpeg`); write a .gif instead"
+        )
     return path
 
 
@@ -90,14 +103,27 @@ def frame_size(W: np.ndarray) -> tuple[float, float]:
     return (max(2.6, 2.2 * columns), 2.8 if np.shape(W)[-2] == 2 else 3.6)
 
 
-def frame_figure(W: np.ndarray, step: int, importance: np.ndarray | None = None, limit: float | None = None,
-                 titles: Sequence[str] | None = None) -> Figure:
+def frame_figure(
+    W: np.ndarray,
+    step: int,
+    importance: np.ndarray | None = None,
+    limit: float | None = None,
+    titles: Sequence[str] | None = None,
+) -> Figure:
     """A new figure holding one frame (see ``draw_frame``)."""
     return draw_frame(Figure(figsize=frame_size(W), layout="constrained"), W, step, importance, limit, titles)
 
 
-def save_animation(snapshots: np.ndarray, steps: Sequence[int], path: str | Path, *, fps: int = 10,
-                   importance: np.ndarray | None = None, titles: Sequence[str] | None = None, dpi: int = 100) -> Path:
+def save_animation(
+    snapshots: np.ndarray,
+    steps: Sequence[int],
+    path: str | Path,
+    *,
+    fps: int = 10,
+    importance: np.ndarray | None = None,
+    titles: Sequence[str] | None = None,
+    dpi: int = 100,
+) -> Path:
     """Write every snapshot as a frame of a GIF (Pillow) or an MP4 (ffmpeg), chosen by the file's suffix.
 
     Args:
@@ -123,5 +149,4 @@ def save_animation(snapshots: np.ndarray, steps: Sequence[int], path: str | Path
     return path
 
 
-__all__ = ["MAX_COLUMNS", "MAX_FRAMES", "check_output", "draw_frame", "frame_figure", "frame_size",
-           "save_animation"]
+__all__ = ["MAX_COLUMNS", "MAX_FRAMES", "check_output", "draw_frame", "frame_figure", "frame_size", "save_animation"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -81,7 +81,11 @@ class ToyConfig(Config):
     """
 
     TUPLE_FIELDS: ClassVar[tuple[str, ...]] = (
-        "feature_probability", "importance", "correlated_sets", "anticorrelated_sets")
+        "feature_probability",
+        "importance",
+        "correlated_sets",
+        "anticorrelated_sets",
+    )
     RETIRED_FIELDS: ClassVar[tuple[str, ...]] = ("chunk_steps", "log_every")  # loop settings of runs before 0.2
 
     n_features: int = 5
@@ -109,8 +113,12 @@ class ToyConfig(Config):
             integer(name, getattr(self, name), 1)
         integer("seed", self.seed, 0, 2**31 - 1)
         integer("warmup_steps", self.warmup_steps, 0, self.steps - 1)
-        for name, allowed in (("model", MODEL_KINDS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
-                              ("rng", RNGS)):
+        for name, allowed in (
+            ("model", MODEL_KINDS),
+            ("optimizer", OPTIMIZERS),
+            ("schedule", SCHEDULES),
+            ("rng", RNGS),
+        ):
             choice(name, getattr(self, name), allowed)
         real("learning_rate", self.learning_rate, 0.0, math.inf, low_open=True)
         real("weight_decay", self.weight_decay, 0.0, math.inf)

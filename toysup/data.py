@@ -85,15 +85,15 @@ def sample_features(
     parts = []
     start = 0
     for index, size in enumerate(correlated_sets):
-        active = set_draw[index] < p[start:start + size]
-        parts.append(jnp.where(active, magnitude[start:start + size], 0.0))
+        active = set_draw[index] < p[start : start + size]
+        parts.append(jnp.where(active, magnitude[start : start + size], 0.0))
         start += size
     for index, size in enumerate(anticorrelated_sets, start=len(correlated_sets)):
         p_set = p[start]
         active = set_draw[index] < p_set
         chosen = jnp.floor(set_draw[index] / p_set * size)  # uniform over members, given active
         member = jnp.arange(size)[:, None] == chosen[None, :]
-        parts.append(jnp.where(active & member, magnitude[start:start + size], 0.0))
+        parts.append(jnp.where(active & member, magnitude[start : start + size], 0.0))
         start += size
     rest = magnitude[start:]
     parts.append(jnp.where(rest < p[start:], rest / p[start:], 0.0))

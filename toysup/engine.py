@@ -20,7 +20,8 @@ depends on the seed and its id only, never on how copies are grouped into runs, 
 from __future__ import annotations
 
 import collections
-from typing import Any, Callable, Hashable, NamedTuple
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -90,8 +91,9 @@ class Program(NamedTuple):
     logged_shape: tuple[int, ...] = ()
 
 
-def compile_program(init_copy: Callable, step_copy: Callable, *, steps: int, chunk_steps: int,
-                    logged_shape: tuple[int, ...] = ()) -> Program:
+def compile_program(
+    init_copy: Callable, step_copy: Callable, *, steps: int, chunk_steps: int, logged_shape: tuple[int, ...] = ()
+) -> Program:
     """Vectorise one copy's ``init`` and ``step`` over copies and compile chunks of ``chunk_steps`` steps.
 
     Args:
@@ -170,7 +172,7 @@ class _BlockMeans:
         if self.pending is not None and len(self.pending):
             values = np.concatenate([self.pending, values])
         full = len(values) - len(values) % self.size
-        self.blocks.extend(values[i:i + self.size].mean(axis=0) for i in range(0, full, self.size))
+        self.blocks.extend(values[i : i + self.size].mean(axis=0) for i in range(0, full, self.size))
         self.pending = values[full:]
 
     def result(self, copy_shape: tuple[int, ...]) -> np.ndarray:
@@ -188,6 +190,7 @@ def shard_copies(arrays: Any, n_devices: int) -> Any:
 
 def _pad(tree: Any, padded: int) -> Any:
     """Repeat the last copy until the copy axis has ``padded`` entries."""
+
     def pad(array):
         array = jnp.asarray(array)
         extra = padded - array.shape[0]
@@ -200,9 +203,16 @@ def _trim(tree: Any, n_copies: int) -> Any:
     return jax.tree.map(lambda array: np.asarray(array)[:n_copies], tree)
 
 
-def run(program: Program, init_keys: jax.Array, inputs: Any, *, log_every: int = DEFAULT_LOG_EVERY,
-        progress: bool = True, on_chunk: Callable[[int, int], None] | None = None,
-        observe: Callable[[int, Any], None] | None = None) -> Run:
+def run(
+    program: Program,
+    init_keys: jax.Array,
+    inputs: Any,
+    *,
+    log_every: int = DEFAULT_LOG_EVERY,
+    progress: bool = True,
+    on_chunk: Callable[[int, int], None] | None = None,
+    observe: Callable[[int, Any], None] | None = None,
+) -> Run:
     """Initialise every copy and train it for ``program.steps`` steps, chunk by chunk.
 
     Args:
@@ -252,5 +262,17 @@ def run(program: Program, init_keys: jax.Array, inputs: Any, *, log_every: int =
     return Run(_trim(state, n_copies), blocks.result((n_copies, *program.logged_shape)), steps_done)
 
 
-__all__ = ["DEFAULT_CHUNK_STEPS", "DEFAULT_LOG_EVERY", "SCHEDULES", "Program", "Run", "cached_program",
-           "check_loop", "compile_program", "derive_keys", "learning_rate_schedule", "run", "shard_copies"]
+__all__ = [
+    "DEFAULT_CHUNK_STEPS",
+    "DEFAULT_LOG_EVERY",
+    "SCHEDULES",
+    "Program",
+    "Run",
+    "cached_program",
+    "check_loop",
+    "compile_program",
+    "derive_keys",
+    "learning_rate_schedule",
+    "run",
+    "shard_copies",
+]

@@ -31,8 +31,12 @@ def _param_shapes(config: ToyConfig) -> dict[str, tuple[int, ...]]:
 def run_metrics(result: TrainResult) -> dict[str, Any]:
     """Final loss per instance and the geometry metrics of ``toysup.metrics``, as JSON-ready lists."""
     values = {name: np.asarray(value).tolist() for name, value in metrics.summary(result.W).items()}
-    return {"final_loss": result.final_loss.tolist(), "steps_done": result.steps_done,
-            "log_every": result.log_every, **values}
+    return {
+        "final_loss": result.final_loss.tolist(),
+        "steps_done": result.steps_done,
+        "log_every": result.log_every,
+        **values,
+    }
 
 
 def save(result: TrainResult, directory: str | Path) -> Path:
@@ -98,8 +102,9 @@ def load(directory: str | Path) -> TrainResult:
             except (ValueError, OSError, zipfile.BadZipFile) as error:
                 raise ValueError(f"corrupted run: params.npz array {name!r} cannot be read ({error})") from None
             if array.shape != shape or not np.issubdtype(array.dtype, np.floating):
-                raise ValueError(f"corrupted run: params.npz {name!r} has shape {array.shape} {array.dtype}, "
-                                 f"expected float {shape}")
+                raise ValueError(
+                    f"corrupted run: params.npz {name!r} has shape {array.shape} {array.dtype}, expected float {shape}"
+                )
             params[name] = array.astype(np.float32)
 
     stored_metrics = _read_json(directory / "metrics.json")

@@ -103,8 +103,7 @@ def in_superposition(W: jax.Array, threshold: float = REPRESENTED_NORM) -> jax.A
 
 def summary(W: jax.Array) -> dict[str, np.ndarray]:
     """All metrics above as numpy arrays (for metrics.json). Keys are the function names."""
-    fns = (feature_norms, interference, feature_dimensionality,
-           dimensions_per_feature, n_represented, in_superposition)
+    fns = (feature_norms, interference, feature_dimensionality, dimensions_per_feature, n_represented, in_superposition)
     return {fn.__name__: np.asarray(fn(W)) for fn in fns}
 
 

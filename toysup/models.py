@@ -12,7 +12,8 @@ Xavier-normal W (std = sqrt(2 / (n + m))), zero bias.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import flax.linen as nn
 import jax

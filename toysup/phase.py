@@ -19,8 +19,9 @@ Classification rule (a feature is *represented* when ‖W_i‖ > ``REPRESENTED_N
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -64,17 +65,40 @@ def classify_3(W: np.ndarray, threshold: float = REPRESENTED_NORM) -> np.ndarray
     return np.where(count == 3, np.where(pair_12, 3, 2), labels)
 
 
-def phase_base_config(n_features: int, n_hidden: int, steps: int, restarts: int, seed: int = 0,
-                      learning_rate: float = 1e-2, batch_size: int = 1024) -> ToyConfig:
+def phase_base_config(
+    n_features: int,
+    n_hidden: int,
+    steps: int,
+    restarts: int,
+    seed: int = 0,
+    learning_rate: float = 1e-2,
+    batch_size: int = 1024,
+) -> ToyConfig:
     if (n_features, n_hidden) not in ((2, 1), (3, 2)):
         raise ValueError(f"features/hidden: phase diagrams exist for (2, 1) and (3, 2), got ({n_features}, {n_hidden})")
-    return ToyConfig(n_features=n_features, n_hidden=n_hidden, model="relu_output", steps=steps, restarts=restarts,
-                     seed=seed, learning_rate=learning_rate, batch_size=batch_size)
+    return ToyConfig(
+        n_features=n_features,
+        n_hidden=n_hidden,
+        model="relu_output",
+        steps=steps,
+        restarts=restarts,
+        seed=seed,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+    )
 
 
-def phase_spec(n_features: int = 2, n_hidden: int = 1, grid: int = 8, restarts: int = 4, steps: int = 2000,
-               seed: int = 0, learning_rate: float = 1e-2, batch_size: int = 1024,
-               chunk_copies: int = 4096) -> SweepSpec:
+def phase_spec(
+    n_features: int = 2,
+    n_hidden: int = 1,
+    grid: int = 8,
+    restarts: int = 4,
+    steps: int = 2000,
+    seed: int = 0,
+    learning_rate: float = 1e-2,
+    batch_size: int = 1024,
+    chunk_copies: int = 4096,
+) -> SweepSpec:
     """The sweep behind a phase diagram: ``grid`` × ``grid`` cells, best of ``restarts`` fits per cell."""
     integer("grid", grid, 2)
     base = phase_base_config(n_features, n_hidden, steps, restarts, seed, learning_rate, batch_size)
@@ -83,16 +107,22 @@ def phase_spec(n_features: int = 2, n_hidden: int = 1, grid: int = 8, restarts: 
     return SweepSpec(base=base, axes=axes, seeds=1, chunk_copies=chunk_copies)
 
 
-def run_phase(spec: SweepSpec, directory: str | Path, *, progress: bool = True,
-              on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def run_phase(
+    spec: SweepSpec,
+    directory: str | Path,
+    *,
+    progress: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """Run the sweep, classify, compute the theory and their agreement; write ``DIR/phase.json``.
 
     Returns the JSON-ready dict: ``features``, ``hidden``, ``feature_probability`` and ``importance`` axes,
     ``empirical`` and ``theoretical`` label grids (rows: importance, columns: probability), ``labels``
     (their names) and ``agreement`` in [0, 1].
     """
-    dataset = run_sweep(spec, directory, chunk_steps=min(500, spec.base.steps), log_every=1, progress=progress,
-                        on_progress=on_progress)
+    dataset = run_sweep(
+        spec, directory, chunk_steps=min(500, spec.base.steps), log_every=1, progress=progress, on_progress=on_progress
+    )
     n_features = spec.base.n_features
     W = dataset["W"].isel(seed=0).values  # (importance, probability, hidden, feature)
     empirical = classify_2(W) if n_features == 2 else classify_3(W)

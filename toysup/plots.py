@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -23,8 +23,9 @@ def importance_colors(importance: np.ndarray) -> np.ndarray:
     return plt.get_cmap("viridis")(shade)
 
 
-def feature_directions_2d(W: np.ndarray, importance: np.ndarray | None = None,
-                          titles: Sequence[str] | None = None) -> Figure:
+def feature_directions_2d(
+    W: np.ndarray, importance: np.ndarray | None = None, titles: Sequence[str] | None = None
+) -> Figure:
     """The columns W_i of m=2 models as arrows in the plane, one panel per instance.
 
     Args:
@@ -41,14 +42,16 @@ def feature_directions_2d(W: np.ndarray, importance: np.ndarray | None = None,
     fig, axes = plt.subplots(1, n_instances, figsize=(2.0 * n_instances, 2.3), squeeze=False)
     limit = max(1.2, float(np.abs(W).max()) * 1.1)
     for index, ax in enumerate(axes[0]):
-        draw_feature_directions(ax, W[index], importance_colors(importance[index]), limit,
-                                None if titles is None else titles[index])
+        draw_feature_directions(
+            ax, W[index], importance_colors(importance[index]), limit, None if titles is None else titles[index]
+        )
     fig.tight_layout()
     return fig
 
 
-def draw_feature_directions(ax, W: np.ndarray, colors: np.ndarray, limit: float, title: str | None = None,
-                            fontsize: int = 9) -> None:
+def draw_feature_directions(
+    ax, W: np.ndarray, colors: np.ndarray, limit: float, title: str | None = None, fontsize: int = 9
+) -> None:
     """Draw one m=2 model's feature directions W (2, features) as coloured arrows on ``ax``."""
     for feature in range(W.shape[1]):
         x, y = W[:, feature]
@@ -63,12 +66,28 @@ def draw_feature_directions(ax, W: np.ndarray, colors: np.ndarray, limit: float,
         ax.set_title(title, fontsize=fontsize)
 
 
-def reference_line(ax, level: float, label: str, *, line_color: str = "tab:blue", text_color: str | None = None,
-                   alpha: float = 1.0, ls: str = "-") -> None:
+def reference_line(
+    ax,
+    level: float,
+    label: str,
+    *,
+    line_color: str = "tab:blue",
+    text_color: str | None = None,
+    alpha: float = 1.0,
+    ls: str = "-",
+) -> None:
     """A horizontal reference line at ``level``, labelled just outside the right edge of the axes."""
     ax.axhline(level, color=line_color, alpha=alpha, lw=0.8, ls=ls)
-    ax.annotate(label, (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points",
-                va="center", fontsize=8, color=text_color or line_color)
+    ax.annotate(
+        label,
+        (1.0, level),
+        xycoords=("axes fraction", "data"),
+        xytext=(3, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=8,
+        color=text_color or line_color,
+    )
 
 
 def gram_and_bias(W: np.ndarray, b: np.ndarray, titles: Sequence[str] | None = None) -> Figure:
@@ -78,8 +97,13 @@ def gram_and_bias(W: np.ndarray, b: np.ndarray, titles: Sequence[str] | None = N
     n_instances, _, n_features = W.shape
     norms = np.asarray(metrics.feature_norms(W))
     interference = np.clip(np.asarray(metrics.interference(W)), 0.0, 1.0)
-    fig, axes = plt.subplots(3, n_instances, figsize=(1.8 * n_instances, 5.6), squeeze=False,
-                             gridspec_kw={"height_ratios": [n_features, 1, n_features]})
+    fig, axes = plt.subplots(
+        3,
+        n_instances,
+        figsize=(1.8 * n_instances, 5.6),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [n_features, 1, n_features]},
+    )
     for index in range(n_instances):
         gram = W[index].T @ W[index]
         top, middle, bottom = axes[:, index]
@@ -121,8 +145,14 @@ def loss_curves(loss_history: np.ndarray, log_every: int = 1, labels: Sequence[s
 PHASE_COLORS = ("#bdbdbd", "#2b83ba", "#d7191c", "#fdae61")  # label 0, 1, 2, 3; −1 is white
 
 
-def phase_diagram(feature_probability: np.ndarray, importance: np.ndarray, empirical: np.ndarray,
-                  theoretical: np.ndarray, labels: Sequence[str], agreement: float | None = None) -> Figure:
+def phase_diagram(
+    feature_probability: np.ndarray,
+    importance: np.ndarray,
+    empirical: np.ndarray,
+    theoretical: np.ndarray,
+    labels: Sequence[str],
+    agreement: float | None = None,
+) -> Figure:
     """Empirical beside theoretical phase diagram: regions coloured and labelled, both axes log-scaled.
 
     Args:
@@ -134,12 +164,19 @@ def phase_diagram(feature_probability: np.ndarray, importance: np.ndarray, empir
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    colors = ["white", *PHASE_COLORS[:len(labels)]]
+    colors = ["white", *PHASE_COLORS[: len(labels)]]
     cmap = ListedColormap(colors)
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.2), sharey=True)
     for ax, grid, title in ((axes[0], empirical, "empirical"), (axes[1], theoretical, "theory")):
-        ax.pcolormesh(_edges(feature_probability), _edges(importance), np.asarray(grid) + 1, cmap=cmap,
-                      vmin=-0.5, vmax=len(labels) + 0.5, shading="flat")
+        ax.pcolormesh(
+            _edges(feature_probability),
+            _edges(importance),
+            np.asarray(grid) + 1,
+            cmap=cmap,
+            vmin=-0.5,
+            vmax=len(labels) + 0.5,
+            shading="flat",
+        )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("feature probability 1 − S")
@@ -167,8 +204,9 @@ def _edges(centres: np.ndarray) -> np.ndarray:
 DIMENSION_FRACTIONS = ((1, 1), (3, 4), (2, 3), (1, 2), (2, 5), (3, 8))  # the paper's reference lines, Sec. 7
 
 
-def dimensions_per_feature_curve(inverse_probability: np.ndarray, dims_per_feature: np.ndarray,
-                                 levels: Sequence[float] = (1.0, 0.5)) -> Figure:
+def dimensions_per_feature_curve(
+    inverse_probability: np.ndarray, dims_per_feature: np.ndarray, levels: Sequence[float] = (1.0, 0.5)
+) -> Figure:
     """D* = m / ‖W‖_F² against 1/(1 − S) on a log axis, with dashed reference lines at ``levels`` (paper Sec. 7,
     "Uniform Superposition": D* sticks at 1 and 1/2).
 
@@ -188,10 +226,13 @@ def dimensions_per_feature_curve(inverse_probability: np.ndarray, dims_per_featu
     return fig
 
 
-def feature_dimensionality_scatter(inverse_probability: np.ndarray, dimensionality: np.ndarray,
-                                   dims_per_feature: np.ndarray | None = None,
-                                   fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS,
-                                   min_dimensionality: float = 0.02) -> Figure:
+def feature_dimensionality_scatter(
+    inverse_probability: np.ndarray,
+    dimensionality: np.ndarray,
+    dims_per_feature: np.ndarray | None = None,
+    fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS,
+    min_dimensionality: float = 0.02,
+) -> Figure:
     """Every feature's dimensionality D_i at each sparsity, jittered sideways, over reference lines at the
     fractions the paper finds D_i sticks to (paper Sec. 7, "Feature Dimensionality"); D* as a line if given.
 
@@ -223,8 +264,12 @@ def feature_dimensionality_scatter(inverse_probability: np.ndarray, dimensionali
     return fig
 
 
-def neuron_feature_weights(W: np.ndarray, importance: np.ndarray | None = None,
-                           titles: Sequence[str] | None = None, axes: Sequence | None = None) -> Figure:
+def neuron_feature_weights(
+    W: np.ndarray,
+    importance: np.ndarray | None = None,
+    titles: Sequence[str] | None = None,
+    axes: Sequence | None = None,
+) -> Figure:
     """Each neuron's weights as a stacked bar, one coloured segment per feature (yellow = most important),
     positive weights up and negative down, one panel per instance (paper Sec. 8, "Privileged Basis": monosemantic
     neurons have one segment, polysemantic neurons several).
@@ -242,8 +287,9 @@ def neuron_feature_weights(W: np.ndarray, importance: np.ndarray | None = None,
     colors = importance_colors(np.ones(n_features) if importance is None else np.asarray(importance))
     own_figure = axes is None
     if own_figure:
-        fig, grid = plt.subplots(1, n_instances, figsize=(max(2.0, 0.28 * n_hidden + 0.8) * n_instances, 2.8),
-                                 squeeze=False, sharey=True)
+        fig, grid = plt.subplots(
+            1, n_instances, figsize=(max(2.0, 0.28 * n_hidden + 0.8) * n_instances, 2.8), squeeze=False, sharey=True
+        )
         axes = grid[0]
     else:
         fig = axes[0].get_figure(root=True)
@@ -274,15 +320,27 @@ def _stacked_bars(ax, W: np.ndarray, colors: np.ndarray, width: float = 0.8) -> 
     neuron, feature = np.nonzero(np.abs(W) > 1e-3)
     left, low = neuron - width / 2, bottoms[neuron, feature]
     high = low + W[neuron, feature]
-    boxes = np.stack([np.stack([left, low], 1), np.stack([left + width, low], 1),
-                      np.stack([left + width, high], 1), np.stack([left, high], 1)], axis=1)
-    ax.add_collection(PolyCollection(boxes, facecolors=colors[feature], edgecolors="none",
-                                     rasterized=len(boxes) > 2000))
+    boxes = np.stack(
+        [
+            np.stack([left, low], 1),
+            np.stack([left + width, low], 1),
+            np.stack([left + width, high], 1),
+            np.stack([left, high], 1),
+        ],
+        axis=1,
+    )
+    ax.add_collection(
+        PolyCollection(boxes, facecolors=colors[feature], edgecolors="none", rasterized=len(boxes) > 2000)
+    )
 
 
-def dimensionality_over_training(steps: np.ndarray, dimensionality: np.ndarray, loss_steps: np.ndarray,
-                                 loss: np.ndarray,
-                                 fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS) -> Figure:
+def dimensionality_over_training(
+    steps: np.ndarray,
+    dimensionality: np.ndarray,
+    loss_steps: np.ndarray,
+    loss: np.ndarray,
+    fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS,
+) -> Figure:
     """Every feature's dimensionality D_i through training (one line each) above the loss curve (paper Sec. 7,
     "Learning Dynamics": D_i moves in discrete jumps between levels, and the loss drops with them).
 
@@ -292,8 +350,7 @@ def dimensionality_over_training(steps: np.ndarray, dimensionality: np.ndarray, 
       loss_steps, loss: the loss curve.
     """
     dimensionality = np.asarray(dimensionality, dtype=float)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 4.6), sharex=True,
-                                      gridspec_kw={"height_ratios": [3, 1]})
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 4.6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     for numerator, denominator in fractions:
         reference_line(top, numerator / denominator, f"{numerator}/{denominator}", alpha=0.3)
     cmap = plt.get_cmap("tab20")
@@ -322,19 +379,31 @@ def phase_diagrams(results: Sequence[dict]) -> Figure:
     fig, axes = plt.subplots(len(results), 2, figsize=(9.5, 3.9 * len(results)), squeeze=False)
     for row, result in enumerate(results):
         labels = result["labels"]
-        cmap = ListedColormap(["white", *PHASE_COLORS[:len(labels)]])
+        cmap = ListedColormap(["white", *PHASE_COLORS[: len(labels)]])
         for ax, key in zip(axes[row], ("empirical", "theoretical")):
-            ax.pcolormesh(_edges(result["feature_probability"]), _edges(result["importance"]),
-                          np.asarray(result[key]) + 1, cmap=cmap, vmin=-0.5, vmax=len(labels) + 0.5,
-                          shading="flat")
+            ax.pcolormesh(
+                _edges(result["feature_probability"]),
+                _edges(result["importance"]),
+                np.asarray(result[key]) + 1,
+                cmap=cmap,
+                vmin=-0.5,
+                vmax=len(labels) + 0.5,
+                shading="flat",
+            )
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("feature probability 1 − S")
             name = "trained" if key == "empirical" else "theory"
             ax.set_title(f"n={result['features']}, m={result['hidden']}: {name}", fontsize=10)
         axes[row, 0].set_ylabel("relative importance of the extra feature")
-        axes[row, 1].legend(handles=[Patch(color=PHASE_COLORS[i], label=name) for i, name in enumerate(labels)],
-                            fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
-                            title=f"agreement {result['agreement']:.0%}", title_fontsize=8)
+        axes[row, 1].legend(
+            handles=[Patch(color=PHASE_COLORS[i], label=name) for i, name in enumerate(labels)],
+            fontsize=7,
+            loc="center left",
+            bbox_to_anchor=(1.02, 0.5),
+            frameon=False,
+            title=f"agreement {result['agreement']:.0%}",
+            title_fontsize=8,
+        )
     fig.tight_layout()
     return fig

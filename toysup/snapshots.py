@@ -12,7 +12,7 @@ at ``config.steps``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,8 +28,13 @@ def snapshot_steps(n_snapshots: int, every: int, steps_done: int) -> np.ndarray:
     return np.minimum(np.arange(n_snapshots) * every, steps_done)
 
 
-def train_with_snapshots(config: ToyConfig, every: int, *, log_every: int = DEFAULT_LOG_EVERY,
-                         on_chunk: Callable[[int, int], None] | None = None) -> tuple[TrainResult, np.ndarray]:
+def train_with_snapshots(
+    config: ToyConfig,
+    every: int,
+    *,
+    log_every: int = DEFAULT_LOG_EVERY,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> tuple[TrainResult, np.ndarray]:
     """Train ``config`` like ``toysup.train`` and keep the embedding W (W₁ for ``abs``) every ``every`` steps.
 
     Args:
@@ -51,8 +56,16 @@ def train_with_snapshots(config: ToyConfig, every: int, *, log_every: int = DEFA
         params, _ = state
         snapshots.append(params[embedding])
 
-    copies = train_copies(compile_key(config), config.seed, *copy_arrays(config), chunk_steps=min(every, config.steps),
-                          log_every=log_every, progress=False, on_chunk=on_chunk, observe=keep_snapshot)
+    copies = train_copies(
+        compile_key(config),
+        config.seed,
+        *copy_arrays(config),
+        chunk_steps=min(every, config.steps),
+        log_every=log_every,
+        progress=False,
+        on_chunk=on_chunk,
+        observe=keep_snapshot,
+    )
     result, keep = keep_best_restarts(config, copies)
     return result, np.stack(snapshots)[:, keep]
 

@@ -9,9 +9,9 @@ change a static setting (sizes, model, learning rate, steps, seed …) are train
 Work is split into chunks of at most ``chunk_copies`` copies, run by ``toysup.chunks``: each finished chunk
 is written to ``DIR/chunks/`` at once, and running the same sweep into the same folder again skips finished
 chunks, so an interrupted sweep resumes. Under ``jax.distributed`` each process takes every
-``process_count``-th chunk and process 0 writes the assembled result. The result is an ``xarray.Dataset`` saved as netCDF (``DIR/sweep.nc``):
-the axes and ``seed`` as coordinates; ``W``, ``b`` (or ``W1``, ``W2``, ``b``), ``loss``, ``loss_history``
-and the geometry metrics as variables; the sweep's settings as attributes.
+``process_count``-th chunk and process 0 writes the assembled result. The result is an ``xarray.Dataset``
+saved as netCDF (``DIR/sweep.nc``): the axes and ``seed`` as coordinates; ``W``, ``b`` (or ``W1``, ``W2``, ``b``),
+``loss``, ``loss_history`` and the geometry metrics as variables; the sweep's settings as attributes.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import dataclasses
 import itertools
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -105,8 +106,9 @@ def parse_axis(text: str) -> Axis:
         else:
             values = tuple(_number(item) for item in spec.split(",") if item)
     except ValueError:
-        raise ValueError(f"axis {name!r}: values must be numbers, logspace(a,b,n) or linspace(a,b,n), "
-                         f"got {spec!r}") from None
+        raise ValueError(
+            f"axis {name!r}: values must be numbers, logspace(a,b,n) or linspace(a,b,n), got {spec!r}"
+        ) from None
     return Axis(name, values)
 
 
@@ -137,8 +139,9 @@ class SweepSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "axes", tuple(self.axes))
         if self.base.n_instances != 1:
-            raise ValueError(f"base.n_instances: must be 1 in a sweep (the grid makes the instances), "
-                             f"got {self.base.n_instances}")
+            raise ValueError(
+                f"base.n_instances: must be 1 in a sweep (the grid makes the instances), got {self.base.n_instances}"
+            )
         integer("seeds", self.seeds, 1)
         integer("chunk_copies", self.chunk_copies, 1)
         if not self.axes:
@@ -166,13 +169,21 @@ class SweepSpec:
         return configs
 
     def to_dict(self) -> dict[str, Any]:
-        return {"base": self.base.to_dict(), "axes": [[a.name, list(a.values)] for a in self.axes],
-                "seeds": self.seeds, "chunk_copies": self.chunk_copies}
+        return {
+            "base": self.base.to_dict(),
+            "axes": [[a.name, list(a.values)] for a in self.axes],
+            "seeds": self.seeds,
+            "chunk_copies": self.chunk_copies,
+        }
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "SweepSpec":
-        return cls(base=ToyConfig.from_dict(values["base"]), axes=tuple(Axis(n, tuple(v)) for n, v in values["axes"]),
-                   seeds=values["seeds"], chunk_copies=values["chunk_copies"])
+    def from_dict(cls, values: dict[str, Any]) -> SweepSpec:
+        return cls(
+            base=ToyConfig.from_dict(values["base"]),
+            axes=tuple(Axis(n, tuple(v)) for n, v in values["axes"]),
+            seeds=values["seeds"],
+            chunk_copies=values["chunk_copies"],
+        )
 
 
 def _with_axis_value(config: ToyConfig, axis: Axis, value: Any) -> ToyConfig:
@@ -180,7 +191,9 @@ def _with_axis_value(config: ToyConfig, axis: Axis, value: Any) -> ToyConfig:
         return config.replace(**{axis.field: value})
     if axis.feature >= config.n_features:
         raise ValueError(f"feature index must be in [0, {config.n_features - 1}], got {axis.feature}")
-    row = config.feature_probability_array() if axis.field == "feature_probability" else config.given_matrix("importance")
+    row = (
+        config.feature_probability_array() if axis.field == "feature_probability" else config.given_matrix("importance")
+    )
     row = [float(v) for v in row[0]]
     row[axis.feature] = float(value)
     return config.replace(**{axis.field: (tuple(row),)})
@@ -207,12 +220,13 @@ def _plan(spec: SweepSpec) -> tuple[list[ToyConfig], list[_Chunk]]:
     chunks = []
     for (program, seed), instances in groups.items():
         for start in range(0, len(instances), per_chunk):
-            chunks.append(_Chunk(len(chunks), program, seed, np.asarray(instances[start:start + per_chunk])))
+            chunks.append(_Chunk(len(chunks), program, seed, np.asarray(instances[start : start + per_chunk])))
     return configs, chunks
 
 
-def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, loop: dict[str, int],
-                 progress: bool) -> dict[str, np.ndarray] | None:
+def _train_chunk(
+    spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, loop: dict[str, int], progress: bool
+) -> dict[str, np.ndarray] | None:
     """Train one chunk; its arrays, or None when interrupted."""
     restarts = spec.base.restarts
     n_total = len(configs) * spec.seeds
@@ -221,19 +235,36 @@ def _train_chunk(spec: SweepSpec, configs: list[ToyConfig], chunk: _Chunk, loop:
     importance = np.stack([configs[p].importance_array()[0] for p in points])
     # Restart-major copies with global ids, so a copy's keys do not depend on the chunking.
     copy_ids = (np.arange(restarts)[:, None] * n_total + chunk.instances[None, :]).ravel()
-    copies = train_copies(chunk.program, chunk.seed, np.tile(probability, (restarts, 1)),
-                          np.tile(importance, (restarts, 1)), copy_ids, progress=progress, **loop)
+    copies = train_copies(
+        chunk.program,
+        chunk.seed,
+        np.tile(probability, (restarts, 1)),
+        np.tile(importance, (restarts, 1)),
+        copy_ids,
+        progress=progress,
+        **loop,
+    )
     if copies.steps_done < chunk.program.steps:
         return None
     keep = best_restarts(copies.final_loss, restarts)
     arrays = {f"param_{name}": value[keep] for name, value in copies.params.items()}
-    return {"instances": chunk.instances, "loss": copies.final_loss[keep],
-            "loss_history": copies.loss_history[:, keep].T, **arrays}
+    return {
+        "instances": chunk.instances,
+        "loss": copies.final_loss[keep],
+        "loss_history": copies.loss_history[:, keep].T,
+        **arrays,
+    }
 
 
-def run_sweep(spec: SweepSpec, directory: str | Path, *, chunk_steps: int = DEFAULT_CHUNK_STEPS,
-              log_every: int = DEFAULT_LOG_EVERY, progress: bool = True,
-              on_progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+def run_sweep(
+    spec: SweepSpec,
+    directory: str | Path,
+    *,
+    chunk_steps: int = DEFAULT_CHUNK_STEPS,
+    log_every: int = DEFAULT_LOG_EVERY,
+    progress: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
     """Run (or resume) a sweep into ``directory`` and return its dataset (also saved as ``sweep.nc``).
 
     Args:
@@ -252,9 +283,14 @@ def run_sweep(spec: SweepSpec, directory: str | Path, *, chunk_steps: int = DEFA
     configs, chunks = _plan(spec)
     loop = {"chunk_steps": chunk_steps, "log_every": log_every}
     description = spec.to_dict() if log_every == DEFAULT_LOG_EVERY else {**spec.to_dict(), "log_every": log_every}
-    run_chunks(directory, description, len(chunks),
-               lambda index: _train_chunk(spec, configs, chunks[index], loop, progress),
-               progress=progress, on_progress=on_progress)
+    run_chunks(
+        directory,
+        description,
+        len(chunks),
+        lambda index: _train_chunk(spec, configs, chunks[index], loop, progress),
+        progress=progress,
+        on_progress=on_progress,
+    )
     dataset = assemble(spec, directory)
     if jax.process_index() == 0:
         dataset.to_netcdf(Path(directory) / "sweep.nc", engine="scipy")

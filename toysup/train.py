@@ -8,8 +8,9 @@ configs that differ in the swept arrays (feature probability, importance) or the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -84,8 +85,9 @@ def compile_key(config: ToyConfig) -> ProgramKey:
 
 def make_optimizer(settings: ToyConfig | ProgramKey) -> optax.GradientTransformation:
     """Adam or AdamW with a constant, linear or cosine schedule after a linear warm-up."""
-    schedule = engine.learning_rate_schedule(settings.learning_rate, settings.schedule, settings.steps,
-                                             settings.warmup_steps)
+    schedule = engine.learning_rate_schedule(
+        settings.learning_rate, settings.schedule, settings.steps, settings.warmup_steps
+    )
     if settings.optimizer == "adamw":
         return optax.adamw(schedule, weight_decay=settings.weight_decay)
     return optax.adam(schedule)
@@ -97,9 +99,15 @@ def _build_program(key: ProgramKey, chunk_steps: int) -> engine.Program:
     optimizer = make_optimizer(key)
 
     def loss_fn(params, data_key, feature_probability, importance):
-        x = sample_features(data_key, feature_probability, key.batch_size, correlated_sets=key.correlated_sets,
-                            anticorrelated_sets=key.anticorrelated_sets, signed=model_kind.signed_inputs,
-                            rng=key.rng)
+        x = sample_features(
+            data_key,
+            feature_probability,
+            key.batch_size,
+            correlated_sets=key.correlated_sets,
+            anticorrelated_sets=key.anticorrelated_sets,
+            signed=model_kind.signed_inputs,
+            rng=key.rng,
+        )
         # Keeps XLA from fusing the random draw into each consumer and drawing it several times.
         x = jax.lax.optimization_barrier(x)
         return importance_weighted_loss(model.forward(params, x), model_kind.target(x), importance)
@@ -172,20 +180,24 @@ def train_copies(
     program = engine.cached_program((key, int(chunk_steps)), lambda: _build_program(key, int(chunk_steps)))
     init_keys, data_keys = copy_keys(seed, np.asarray(copy_ids, np.uint32))
     inputs = (data_keys, jnp.asarray(feature_probability, jnp.float32), jnp.asarray(importance, jnp.float32))
-    done = engine.run(program, init_keys, inputs, log_every=log_every, progress=progress, on_chunk=on_chunk,
-                      observe=observe)
+    done = engine.run(
+        program, init_keys, inputs, log_every=log_every, progress=progress, on_chunk=on_chunk, observe=observe
+    )
     params, _ = done.state
     loss_history = done.logged.astype(np.float32)
-    return CopiesResult(params, loss_history, final_loss_of(loss_history).astype(np.float32), done.steps_done,
-                        int(log_every))
+    return CopiesResult(
+        params, loss_history, final_loss_of(loss_history).astype(np.float32), done.steps_done, int(log_every)
+    )
 
 
 def copy_arrays(config: ToyConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(feature_probability, importance, copy_ids) of every instance × restart of ``config``, restart-major:
     copy r · n + i is restart r of instance i."""
-    return (np.tile(config.feature_probability_array(), (config.restarts, 1)),
-            np.tile(config.importance_array(), (config.restarts, 1)),
-            np.arange(config.n_instances * config.restarts))
+    return (
+        np.tile(config.feature_probability_array(), (config.restarts, 1)),
+        np.tile(config.importance_array(), (config.restarts, 1)),
+        np.arange(config.n_instances * config.restarts),
+    )
 
 
 def final_loss_of(loss_history: np.ndarray) -> np.ndarray:
@@ -209,9 +221,15 @@ def best_restarts(final_loss: np.ndarray, restarts: int) -> np.ndarray:
     return np.argmin(by_restart, axis=0) * n_instances + np.arange(n_instances)
 
 
-def train(config: ToyConfig, *, chunk_steps: int = DEFAULT_CHUNK_STEPS, log_every: int = DEFAULT_LOG_EVERY,
-          progress: bool = True, on_chunk: Callable[[int, int], None] | None = None,
-          observe: Callable[[int, Any], None] | None = None) -> TrainResult:
+def train(
+    config: ToyConfig,
+    *,
+    chunk_steps: int = DEFAULT_CHUNK_STEPS,
+    log_every: int = DEFAULT_LOG_EVERY,
+    progress: bool = True,
+    on_chunk: Callable[[int, int], None] | None = None,
+    observe: Callable[[int, Any], None] | None = None,
+) -> TrainResult:
     """Train ``config.n_instances × config.restarts`` toy models together and keep the best restart.
 
     Copies are laid out restart-major, so restart 0 of a best-of-k run is exactly the k = 1 run.
@@ -227,8 +245,16 @@ def train(config: ToyConfig, *, chunk_steps: int = DEFAULT_CHUNK_STEPS, log_ever
 
     Ctrl-C between or during chunks stops the run cleanly and returns what the finished chunks reached.
     """
-    copies = train_copies(compile_key(config), config.seed, *copy_arrays(config), chunk_steps=chunk_steps,
-                          log_every=log_every, progress=progress, on_chunk=on_chunk, observe=observe)
+    copies = train_copies(
+        compile_key(config),
+        config.seed,
+        *copy_arrays(config),
+        chunk_steps=chunk_steps,
+        log_every=log_every,
+        progress=progress,
+        on_chunk=on_chunk,
+        observe=observe,
+    )
     return keep_best_restarts(config, copies)[0]
 
 

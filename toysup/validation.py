@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -31,8 +32,15 @@ def integer(name: str, value: Any, low: int, high: int | None = None) -> None:
         raise ValueError(f"{name}: must be {bound}, got {value}")
 
 
-def real(name: str, value: Any, low: float = -math.inf, high: float = math.inf, *, low_open: bool = False,
-         high_open: bool = False) -> float:
+def real(
+    name: str,
+    value: Any,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """``value`` must be a finite number in the interval from ``low`` to ``high`` (open ends as flagged);
     returns it as a float. An infinite bound is always open."""
     if isinstance(value, (bool, np.bool_)):
@@ -107,8 +115,9 @@ class Config:
     def from_dict(cls: type[C], values: dict[str, Any]) -> C:
         """Build a config from a dict (e.g. a saved ``config.json``); unknown keys are an error."""
         if not isinstance(values, dict):
-            raise ValueError(f"config: a {cls.__name__} must be a mapping of field names to values, "
-                             f"got {type(values).__name__}")
+            raise ValueError(
+                f"config: a {cls.__name__} must be a mapping of field names to values, got {type(values).__name__}"
+            )
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known - set(cls.RETIRED_FIELDS))
         if unknown:

@@ -4,12 +4,11 @@ import json
 import tempfile
 from pathlib import Path
 
+import shared
 import streamlit as st
 
 import toysup
 from toysup.figures import FIGURES, make_figures
-
-import shared
 
 KEY = "figures"
 GALLERY = Path(toysup.__file__).resolve().parents[1] / "figures"  # what `toysup figures` writes by default
@@ -42,8 +41,10 @@ def show_check(check: dict) -> None:
 
 
 st.title("Figures of the paper")
-st.markdown("Each figure of Elhage et al. (2022) as `toysup figures` makes it, with its **check**: the paper's "
-            "claim stated as numbers. **Regenerate** remakes one at quick scale here (seconds to a minute).")
+st.markdown(
+    "Each figure of Elhage et al. (2022) as `toysup figures` makes it, with its **check**: the paper's "
+    "claim stated as numbers. **Regenerate** remakes one at quick scale here (seconds to a minute)."
+)
 
 for name, module in FIGURES.items():
     st.subheader(f"{module.TITLE}")
@@ -59,8 +60,10 @@ for name, module in FIGURES.items():
         st.info(f"Not in the gallery yet: `toysup figures {name}` makes it, or press Regenerate.")
         continue
     left, right = st.columns([3, 2])
-    left.image(shown["png"], caption="quick scale, made here" if made else f"{shown['record'].get('mode', '')} "
-               f"run from {GALLERY.name}/")
+    left.image(
+        shown["png"],
+        caption="quick scale, made here" if made else f"{shown['record'].get('mode', '')} run from {GALLERY.name}/",
+    )
     with right:
         show_check(shown["record"].get("check", {}))
     st.divider()

@@ -24,14 +24,17 @@ def lesson_cells(path: str, modified: float) -> list[tuple[str, str]]:
 
 def display_math(markdown: str) -> str:
     """Jupyter reads ``$$…$$`` anywhere (even across lines); Streamlit's Markdown wants each on lines of its own."""
-    return re.sub(r"\$\$(.+?)\$\$", lambda m: "\n$$\n" + " ".join(m.group(1).split()) + "\n$$\n", markdown,
-                  flags=re.DOTALL)
+    return re.sub(
+        r"\$\$(.+?)\$\$", lambda m: "\n$$\n" + " ".join(m.group(1).split()) + "\n$$\n", markdown, flags=re.DOTALL
+    )
 
 
 st.title("Lessons")
-st.markdown("A course on superposition and sparse autoencoders. Each lesson has exercises whose `check_*` "
-            "function tells you whether your answer is right. To work through them, build the notebooks with "
-            "`toysup lessons build` and open them in Jupyter; here you can read them.")
+st.markdown(
+    "A course on superposition and sparse autoencoders. Each lesson has exercises whose `check_*` "
+    "function tells you whether your answer is right. To work through them, build the notebooks with "
+    "`toysup lessons build` and open them in Jupyter; here you can read them."
+)
 
 try:
     lessons = lesson_list()
@@ -40,8 +43,9 @@ except ValueError as error:
     st.stop()
 
 titles = {path: title for path, title in lessons}
-path = st.selectbox("lesson", list(titles), format_func=lambda p: f"{Path(p).stem[:2]}. {titles[p]}",
-                    key=f"{KEY}_lesson")
+path = st.selectbox(
+    "lesson", list(titles), format_func=lambda p: f"{Path(p).stem[:2]}. {titles[p]}", key=f"{KEY}_lesson"
+)
 show_solutions = st.toggle("show the solutions of this lesson's exercises", key=f"{KEY}_solutions")
 try:
     cells = lesson_cells(path, Path(path).stat().st_mtime)

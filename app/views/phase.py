@@ -3,13 +3,12 @@
 import tempfile
 
 import numpy as np
+import shared
 import streamlit as st
 
 from toysup import plots, theory
 from toysup.phase import phase_axes, phase_spec, run_phase
 from toysup.sweeps import load_sweep
-
-import shared
 
 KEY = "phase"
 SHAPES = {"n = 2 features in m = 1 dimension": (2, 1), "n = 3 features in m = 2 dimensions": (3, 2)}
@@ -19,8 +18,9 @@ SHAPES = {"n = 2 features in m = 1 dimension": (2, 1), "n = 3 features in m = 2 
 def phase(n_features: int, n_hidden: int, grid: int, restarts: int, steps: int, seed: int) -> dict:
     """``toysup.phase.run_phase`` in a temporary folder, with every cell's W and b."""
     # One chunk per row of the grid: the bar moves, and every chunk has the same shape (one compile).
-    spec = phase_spec(n_features, n_hidden, grid=grid, restarts=restarts, steps=steps, seed=seed,
-                      chunk_copies=grid * restarts)
+    spec = phase_spec(
+        n_features, n_hidden, grid=grid, restarts=restarts, steps=steps, seed=seed, chunk_copies=grid * restarts
+    )
     with tempfile.TemporaryDirectory() as folder, shared.progress("Training the grid (rows)") as on_chunk:
         result = run_phase(spec, folder, progress=False, on_progress=on_chunk)
         dataset = load_sweep(folder).isel(seed=0)
@@ -29,10 +29,12 @@ def phase(n_features: int, n_hidden: int, grid: int, restarts: int, steps: int, 
 
 
 st.title("Phase diagram")
-st.markdown("Does a model keep the extra feature, dedicate a dimension to it, or put it in superposition? "
-            "Each cell trains the best of a few fits with the extra feature's probability (x axis) and relative "
-            "importance (y axis); beside it, the label of the lowest closed-form loss (paper Sec. 4, "
-            "\"Superposition as a Phase Change\").")
+st.markdown(
+    "Does a model keep the extra feature, dedicate a dimension to it, or put it in superposition? "
+    "Each cell trains the best of a few fits with the extra feature's probability (x axis) and relative "
+    "importance (y axis); beside it, the label of the lowest closed-form loss (paper Sec. 4, "
+    '"Superposition as a Phase Change").'
+)
 
 with st.sidebar:
     shape = st.radio("model", list(SHAPES), key=f"{KEY}_shape")
@@ -59,14 +61,30 @@ else:
     if shown != settings:
         st.caption("Showing the last grid; the settings have changed since — press Run to update.")
     result = phase(*shown)
-    shared.show(plots.phase_diagram(result["feature_probability"], result["importance"], result["empirical"],
-                                    result["theoretical"], result["labels"], result["agreement"]))
+    shared.show(
+        plots.phase_diagram(
+            result["feature_probability"],
+            result["importance"],
+            result["empirical"],
+            result["theoretical"],
+            result["labels"],
+            result["agreement"],
+        )
+    )
     st.subheader("One cell's model")
     left, right = st.columns(2)
-    row = left.select_slider("relative importance (row)", range(len(result["importance"])),
-                             format_func=lambda i: f"{result['importance'][i]:.3g}", key=f"{KEY}_row")
-    column = right.select_slider("feature probability (column)", range(len(result["feature_probability"])),
-                                 format_func=lambda i: f"{result['feature_probability'][i]:.3g}", key=f"{KEY}_col")
+    row = left.select_slider(
+        "relative importance (row)",
+        range(len(result["importance"])),
+        format_func=lambda i: f"{result['importance'][i]:.3g}",
+        key=f"{KEY}_row",
+    )
+    column = right.select_slider(
+        "feature probability (column)",
+        range(len(result["feature_probability"])),
+        format_func=lambda i: f"{result['feature_probability'][i]:.3g}",
+        key=f"{KEY}_col",
+    )
     W, b = result["W"][row, column][None], result["b"][row, column][None]
     label = result["labels"][result["empirical"][row][column]] if result["empirical"][row][column] >= 0 else "—"
     st.markdown(f"Trained: **{label}**; theory: **{result['labels'][result['theoretical'][row][column]]}**.")

@@ -1,27 +1,28 @@
 """Playground: train a toy model with your settings and see its geometry."""
 
+import shared
 import streamlit as st
 
 import toysup
 from toysup.config import MODEL_KINDS
 
-import shared
-
 KEY = "playground"
 
 st.title("Playground")
-st.markdown("Choose the toy model and its data, press **Train**, and see how the features are embedded: "
-            "x′ = ReLU(WᵀWx + b) squeezes n features into m dimensions (Elhage et al. 2022, Sec. 2).")
+st.markdown(
+    "Choose the toy model and its data, press **Train**, and see how the features are embedded: "
+    "x′ = ReLU(WᵀWx + b) squeezes n features into m dimensions (Elhage et al. 2022, Sec. 2)."
+)
 
 with st.sidebar:
     st.header("Model and data")
     n_features = st.slider("features n", 1, 20, 5, key=f"{KEY}_features")
     n_hidden = st.slider("hidden dimensions m", 1, 10, 2, key=f"{KEY}_hidden")
     model = st.selectbox("model", MODEL_KINDS, index=MODEL_KINDS.index("relu_output"), key=f"{KEY}_model")
-    probability = st.select_slider("feature probability 1 − S", shared.PROBABILITIES, value=0.05,
-                                   key=f"{KEY}_probability")
-    n_models = st.slider("models across sparsity (1 − S from 1 down to the value above)", 1, 8, 1,
-                         key=f"{KEY}_models")
+    probability = st.select_slider(
+        "feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+    )
+    n_models = st.slider("models across sparsity (1 − S from 1 down to the value above)", 1, 8, 1, key=f"{KEY}_models")
     decay = st.slider("importance decay r (I_i = r^i)", 0.5, 1.0, 0.9, 0.05, key=f"{KEY}_decay")
     st.header("Training")
     steps = st.select_slider("steps", shared.STEPS, value=2000, key=f"{KEY}_steps")
@@ -29,9 +30,18 @@ with st.sidebar:
     seed = st.number_input("seed", 0, 10_000, 0, key=f"{KEY}_seed")
 
 config = shared.build(
-    toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, model=model, n_instances=n_models,
-    feature_probability=shared.sparsities(n_models, probability), importance_decay=decay,
-    steps=steps, learning_rate=learning_rate, batch_size=1024, seed=int(seed))
+    toysup.ToyConfig,
+    n_features=n_features,
+    n_hidden=n_hidden,
+    model=model,
+    n_instances=n_models,
+    feature_probability=shared.sparsities(n_models, probability),
+    importance_decay=decay,
+    steps=steps,
+    learning_rate=learning_rate,
+    batch_size=1024,
+    seed=int(seed),
+)
 
 shared.report_stop(KEY)
 if st.button("Train", type="primary", key=f"{KEY}_train", disabled=config is None):

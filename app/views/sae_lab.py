@@ -2,7 +2,9 @@
 
 import dataclasses
 
+import charts
 import numpy as np
+import shared
 import streamlit as st
 
 import toysup
@@ -10,9 +12,6 @@ from toysup import sae
 from toysup.sae.metrics import hungarian_match
 from toysup.sae.plots import recovery_heatmaps
 from toysup.sae.recovery import PENALTY_FIELD, recovery_diagram
-
-import charts
-import shared
 
 KEY = "sae"
 PENALTIES = {  # the choices offered for each architecture's penalty (its L1 / L0 coefficient, or k)
@@ -29,13 +28,20 @@ METRICS = ("mcc", "mmcs", "recovered_0.9", "l0", "true_l0", "dead_share", "expla
 def one_instance(result: toysup.TrainResult, instance: int) -> toysup.TrainResult:
     """One model of a run, as a run of its own."""
     config = result.config
-    single = config.replace(n_instances=1, restarts=1, importance_decay=1.0,
-                            feature_probability=(tuple(config.feature_probability_array()[instance].tolist()),),
-                            importance=(tuple(config.importance_array()[instance].tolist()),))
-    return dataclasses.replace(result, config=single, params={k: v[instance:instance + 1] for k, v in
-                                                              result.params.items()},
-                               loss_history=result.loss_history[:, instance:instance + 1],
-                               final_loss=result.final_loss[instance:instance + 1])
+    single = config.replace(
+        n_instances=1,
+        restarts=1,
+        importance_decay=1.0,
+        feature_probability=(tuple(config.feature_probability_array()[instance].tolist()),),
+        importance=(tuple(config.importance_array()[instance].tolist()),),
+    )
+    return dataclasses.replace(
+        result,
+        config=single,
+        params={k: v[instance : instance + 1] for k, v in result.params.items()},
+        loss_history=result.loss_history[:, instance : instance + 1],
+        final_loss=result.final_loss[instance : instance + 1],
+    )
 
 
 def penalty_fields(arch: str, penalty: float) -> dict:
@@ -44,38 +50,64 @@ def penalty_fields(arch: str, penalty: float) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def sae_run(toy: toysup.TrainResult, arch: str, n_latents: int, penalty: float, steps: int,
-            learning_rate: float) -> dict:
+def sae_run(
+    toy: toysup.TrainResult, arch: str, n_latents: int, penalty: float, steps: int, learning_rate: float
+) -> dict:
     activations = sae.toy_activations(toy)
-    config = sae.SAEConfig(arch=arch, n_inputs=activations.n_inputs, n_latents=n_latents, steps=steps,
-                           learning_rate=learning_rate, penalty_warmup_steps=steps // 5,
-                           **penalty_fields(arch, penalty))
+    config = sae.SAEConfig(
+        arch=arch,
+        n_inputs=activations.n_inputs,
+        n_latents=n_latents,
+        steps=steps,
+        learning_rate=learning_rate,
+        penalty_warmup_steps=steps // 5,
+        **penalty_fields(arch, penalty),
+    )
     with shared.progress("Training the SAE") as on_chunk:
-        result = sae.train_sae(config, activations, chunk_steps=shared.chunk_steps(steps), log_every=1,
-                               progress=False, on_chunk=on_chunk)
+        result = sae.train_sae(
+            config, activations, chunk_steps=shared.chunk_steps(steps), log_every=1, progress=False, on_chunk=on_chunk
+        )
     scores = sae.evaluate(result, activations, n_samples=4096)
     truth, decoder = activations.truth[0], result.decoder[0]
     matched, cosines = hungarian_match(decoder, truth)
-    return {"scores": {name: float(scores[name][0]) for name in METRICS}, "truth": truth, "decoder": decoder,
-            "matched": matched, "cosines": cosines, "features": activations.arrays["truth_index"][0]}
+    return {
+        "scores": {name: float(scores[name][0]) for name in METRICS},
+        "truth": truth,
+        "decoder": decoder,
+        "matched": matched,
+        "cosines": cosines,
+        "features": activations.arrays["truth_index"][0],
+    }
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def recovery(arch: str, n_features: int, n_inputs: int, mean_active: tuple, ratios: tuple, penalties: tuple,
-             steps: int):
+def recovery(
+    arch: str, n_features: int, n_inputs: int, mean_active: tuple, ratios: tuple, penalties: tuple, steps: int
+):
     with shared.progress("Training the grid (one chunk per ratio)") as on_chunk:
         on_chunk(0, len(ratios))
-        diagram = recovery_diagram(arch, n_features=n_features, n_inputs=n_inputs, mean_active=list(mean_active),
-                                   ratios=list(ratios), penalties=list(penalties), steps=steps,
-                                   penalty_warmup_steps=steps // 5, chunk_steps=shared.chunk_steps(steps),
-                                   log_every=1, on_progress=on_chunk)
+        diagram = recovery_diagram(
+            arch,
+            n_features=n_features,
+            n_inputs=n_inputs,
+            mean_active=list(mean_active),
+            ratios=list(ratios),
+            penalties=list(penalties),
+            steps=steps,
+            penalty_warmup_steps=steps // 5,
+            chunk_steps=shared.chunk_steps(steps),
+            log_every=1,
+            on_progress=on_chunk,
+        )
     return diagram
 
 
 st.title("SAE lab")
-st.markdown("A toy model stores features in superposition; a **sparse autoencoder** tries to find them again. "
-            "Because the true feature directions are known (the represented W_i / ‖W_i‖), we can score the "
-            "dictionary: MMCS and MCC (Hungarian matching), L0, dead latents.")
+st.markdown(
+    "A toy model stores features in superposition; a **sparse autoencoder** tries to find them again. "
+    "Because the true feature directions are known (the represented W_i / ‖W_i‖), we can score the "
+    "dictionary: MMCS and MCC (Hungarian matching), L0, dead latents."
+)
 
 with st.sidebar:
     st.header("Toy model")
@@ -83,8 +115,9 @@ with st.sidebar:
     if source == "train one":
         n_features = st.slider("features n", 2, 20, 6, key=f"{KEY}_features")
         n_hidden = st.slider("hidden dimensions m", 2, 10, 2, key=f"{KEY}_hidden")
-        probability = st.select_slider("feature probability 1 − S", shared.PROBABILITIES, value=0.05,
-                                       key=f"{KEY}_probability")
+        probability = st.select_slider(
+            "feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+        )
         toy_steps = st.select_slider("toy steps", shared.STEPS, value=2000, key=f"{KEY}_toy_steps")
     st.header("Sparse autoencoder")
     arch = st.selectbox("architecture", sae.ARCHITECTURES, key=f"{KEY}_arch")
@@ -97,9 +130,15 @@ with st.sidebar:
 
 toy = None
 if source == "train one":
-    toy_config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden,
-                              feature_probability=probability, importance_decay=1.0, steps=toy_steps,
-                              learning_rate=1e-2)
+    toy_config = shared.build(
+        toysup.ToyConfig,
+        n_features=n_features,
+        n_hidden=n_hidden,
+        feature_probability=probability,
+        importance_decay=1.0,
+        steps=toy_steps,
+        learning_rate=1e-2,
+    )
 else:
     uploaded = shared.upload_run(KEY)
     if uploaded is not None:
@@ -122,8 +161,10 @@ if shown is None:
     st.info("Press **Train the SAE** (it trains the toy model first when needed).")
 else:
     run = sae_run(*shown)
-    st.caption(f"{shown[1]} SAE, {shown[2]} latents, {PENALTY_FIELD[shown[1]]} = {shown[3]:g}, {shown[4]} steps, "
-               f"on a toy model of {shown[0].config.n_features} features in {shown[0].config.n_hidden} dimensions.")
+    st.caption(
+        f"{shown[1]} SAE, {shown[2]} latents, {PENALTY_FIELD[shown[1]]} = {shown[3]:g}, {shown[4]} steps, "
+        f"on a toy model of {shown[0].config.n_features} features in {shown[0].config.n_hidden} dimensions."
+    )
     columns = st.columns(len(METRICS))
     for column, name in zip(columns, METRICS):
         column.metric(name, f"{run['scores'][name]:.3f}")
@@ -132,24 +173,41 @@ else:
         shared.show(charts.truth_beside_decoder(run["truth"], run["decoder"], run["matched"], run["cosines"]))
     with right:
         st.markdown("**Matching** (Hungarian, true feature → latent)")
-        st.dataframe({"toy feature": run["features"], "latent": [int(m) if m >= 0 else None for m in run["matched"]],
-                      "cosine": np.round(run["cosines"], 3)}, hide_index=True)
+        st.dataframe(
+            {
+                "toy feature": run["features"],
+                "latent": [int(m) if m >= 0 else None for m in run["matched"]],
+                "cosine": np.round(run["cosines"], 3),
+            },
+            hide_index=True,
+        )
 
 st.divider()
 st.subheader("Recovery phase diagram")
-st.markdown("MCC of this architecture on synthetic dictionaries: expected true L0 (rows) × penalty (columns), "
-            "one panel per dictionary size ratio latents / true features.")
+st.markdown(
+    "MCC of this architecture on synthetic dictionaries: expected true L0 (rows) × penalty (columns), "
+    "one panel per dictionary size ratio latents / true features."
+)
 left, middle, right = st.columns(3)
 true_features = left.slider("true features", 8, 64, 16, key=f"{KEY}_rec_features")
 n_inputs = left.slider("input dimension", 2, 32, 8, key=f"{KEY}_rec_inputs")
 mean_active = middle.multiselect("expected true L0", (0.5, 1.0, 2.0, 4.0), default=(1.0, 2.0), key=f"{KEY}_rec_l0")
-ratios = middle.multiselect("latents / true features", (0.5, 1.0, 2.0, 4.0), default=(1.0, 2.0),
-                            key=f"{KEY}_rec_ratios")
-penalties = right.multiselect(f"{PENALTY_FIELD[arch]} values", PENALTIES[arch], default=PENALTIES[arch][1:4],
-                              key=f"{KEY}_rec_penalties_{arch}")
+ratios = middle.multiselect(
+    "latents / true features", (0.5, 1.0, 2.0, 4.0), default=(1.0, 2.0), key=f"{KEY}_rec_ratios"
+)
+penalties = right.multiselect(
+    f"{PENALTY_FIELD[arch]} values", PENALTIES[arch], default=PENALTIES[arch][1:4], key=f"{KEY}_rec_penalties_{arch}"
+)
 recovery_steps = right.select_slider("steps per SAE", shared.STEPS[:7], value=500, key=f"{KEY}_rec_steps")
-recovery_settings = (arch, true_features, n_inputs, tuple(sorted(mean_active)), tuple(sorted(ratios)),
-                     tuple(sorted(penalties)), recovery_steps)
+recovery_settings = (
+    arch,
+    true_features,
+    n_inputs,
+    tuple(sorted(mean_active)),
+    tuple(sorted(ratios)),
+    tuple(sorted(penalties)),
+    recovery_steps,
+)
 if st.button("Run the recovery grid", key=f"{KEY}_recovery"):
     if not (mean_active and ratios and penalties):
         st.error("Pick at least one value of each: true L0, ratio and penalty.")

@@ -3,14 +3,13 @@
 import io
 
 import numpy as np
+import shared
 import streamlit as st
 
 import toysup
 from toysup import animation as animate
 from toysup import metrics, plots
 from toysup.snapshots import snapshot_steps, train_with_snapshots
-
-import shared
 
 KEY = "watch"
 EVERY = (10, 20, 50, 100, 200, 500)
@@ -21,12 +20,17 @@ MAX_SNAPSHOTS = 400
 def snapshots_of(config: toysup.ToyConfig, every: int) -> dict:
     """Train with a snapshot of W every ``every`` steps (the frames), and the D_i and loss curves."""
     with shared.progress("Training with snapshots") as on_chunk:
-        result, snapshots = train_with_snapshots(config, every, log_every=shared.log_every(config.steps),
-                                                  on_chunk=on_chunk)
+        result, snapshots = train_with_snapshots(
+            config, every, log_every=shared.log_every(config.steps), on_chunk=on_chunk
+        )
     steps = snapshot_steps(len(snapshots), every, result.steps_done)
-    return {"W": snapshots, "steps": steps, "loss": result.loss_history[:, 0],
-            "loss_steps": (np.arange(len(result.loss_history)) + 1) * result.log_every,
-            "dimensionality": np.asarray(metrics.feature_dimensionality(snapshots[:, 0]))}
+    return {
+        "W": snapshots,
+        "steps": steps,
+        "loss": result.loss_history[:, 0],
+        "loss_steps": (np.arange(len(result.loss_history)) + 1) * result.log_every,
+        "dimensionality": np.asarray(metrics.feature_dimensionality(snapshots[:, 0])),
+    }
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -47,25 +51,37 @@ def gif_bytes(W: np.ndarray, steps: np.ndarray, importance: np.ndarray) -> bytes
 
 
 st.title("Watch it learn")
-st.markdown("W is copied out of the compiled training run every N steps (one `lax.scan` per N steps, no Python "
-            "per step). Scrub through the snapshots to see the features find their places: arrows in the plane "
-            "for m = 2, otherwise the WᵀW heat map and each feature's dimensionality D_i (paper Sec. 7).")
+st.markdown(
+    "W is copied out of the compiled training run every N steps (one `lax.scan` per N steps, no Python "
+    "per step). Scrub through the snapshots to see the features find their places: arrows in the plane "
+    "for m = 2, otherwise the WᵀW heat map and each feature's dimensionality D_i (paper Sec. 7)."
+)
 
 with st.sidebar:
     n_features = st.slider("features n", 2, 20, 5, key=f"{KEY}_features")
     n_hidden = st.slider("hidden dimensions m", 1, 10, 2, key=f"{KEY}_hidden")
-    probability = st.select_slider("feature probability 1 − S", shared.PROBABILITIES, value=0.05,
-                                   key=f"{KEY}_probability")
+    probability = st.select_slider(
+        "feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+    )
     decay = st.slider("importance decay r", 0.5, 1.0, 0.9, 0.05, key=f"{KEY}_decay")
     steps = st.select_slider("steps", shared.STEPS, value=3000, key=f"{KEY}_steps")
     every = st.select_slider("snapshot every N steps", EVERY, value=50, key=f"{KEY}_every")
     learning_rate = st.select_slider("learning rate", shared.LEARNING_RATES, value=3e-3, key=f"{KEY}_lr")
 
-config = shared.build(toysup.ToyConfig, n_features=n_features, n_hidden=n_hidden, feature_probability=probability,
-                      importance_decay=decay, steps=steps, learning_rate=learning_rate)
+config = shared.build(
+    toysup.ToyConfig,
+    n_features=n_features,
+    n_hidden=n_hidden,
+    feature_probability=probability,
+    importance_decay=decay,
+    steps=steps,
+    learning_rate=learning_rate,
+)
 if config is not None and steps // every + 1 > MAX_SNAPSHOTS:
-    st.error(f"every: {steps} steps every {every} would take {steps // every + 1} snapshots; at most "
-             f"{MAX_SNAPSHOTS} — snapshot less often.")
+    st.error(
+        f"every: {steps} steps every {every} would take {steps // every + 1} snapshots; at most "
+        f"{MAX_SNAPSHOTS} — snapshot less often."
+    )
     config = None
 
 shared.report_stop(KEY)
@@ -81,8 +97,7 @@ else:
     recording = snapshots_of(shown_config, shown_every)
     importance = shown_config.importance_array()[0]
     frames = len(recording["W"])
-    index = st.slider("snapshot", 0, frames - 1, frames - 1, key=f"{KEY}_frame",
-                      help="drag to scrub through training")
+    index = st.slider("snapshot", 0, frames - 1, frames - 1, key=f"{KEY}_frame", help="drag to scrub through training")
     limit = max(1.2, float(np.abs(recording["W"]).max()) * 1.1)
     left, right = st.columns(2)
     with left:
@@ -92,11 +107,20 @@ else:
         if st.session_state.get(f"{KEY}_gif_of") == shown:
             gif = gif_bytes(recording["W"], recording["steps"], importance)
             st.image(gif, caption="the whole recording")
-            st.download_button("Download GIF", gif, file_name="toysup-learning.gif", mime="image/gif",
-                               key=f"{KEY}_gif_download", on_click="ignore")
+            st.download_button(
+                "Download GIF",
+                gif,
+                file_name="toysup-learning.gif",
+                mime="image/gif",
+                key=f"{KEY}_gif_download",
+                on_click="ignore",
+            )
     with right:
-        fig = plots.dimensionality_over_training(recording["steps"], recording["dimensionality"],
-                                                 recording["loss_steps"], recording["loss"])
+        fig = plots.dimensionality_over_training(
+            recording["steps"], recording["dimensionality"], recording["loss_steps"], recording["loss"]
+        )
         shared.show(fig)
-    st.caption("For slides: `toysup animate --features 5 --hidden 2 --feature-probability 0.05 --steps 3000 "
-               "--every 50 --out learning.gif` (or `.mp4` with ffmpeg).")
+    st.caption(
+        "For slides: `toysup animate --features 5 --hidden 2 --feature-probability 0.05 --steps 3000 "
+        "--every 50 --out learning.gif` (or `.mp4` with ffmpeg)."
+    )

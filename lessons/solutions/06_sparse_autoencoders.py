@@ -39,7 +39,9 @@ def resample_dead_latents(params, dead, x, key):
     direction = x[chosen] - params["b_dec"]
     direction = direction / jnp.linalg.norm(direction, axis=1, keepdims=True)
     rows = dead[:, None]
-    return {**params,
-            "W_dec": jnp.where(rows, direction, params["W_dec"]),
-            "W_enc": jnp.where(rows, 0.2 * direction, params["W_enc"]),
-            "b_enc": jnp.where(dead, 0.0, params["b_enc"])}
+    return {
+        **params,
+        "W_dec": jnp.where(rows, direction, params["W_dec"]),
+        "W_enc": jnp.where(rows, 0.2 * direction, params["W_enc"]),
+        "b_enc": jnp.where(dead, 0.0, params["b_enc"]),
+    }

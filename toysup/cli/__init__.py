@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import animate, app, demo, figures, info, lessons, phase, sae, sweep, train
 from .flags import Parser, UsageError

@@ -34,8 +34,9 @@ def cmd_animate(args: argparse.Namespace) -> int:
     config = config_from_args(args, DEFAULTS)
     animation.check_output(args.out)  # before any training
     if args.every < 1 or -(-config.steps // args.every) + 1 > animation.MAX_FRAMES:
-        raise ValueError(f"every: must be >= 1 and give at most {animation.MAX_FRAMES} frames "
-                         f"(steps / every + 1), got {args.every}")
+        raise ValueError(
+            f"every: must be >= 1 and give at most {animation.MAX_FRAMES} frames (steps / every + 1), got {args.every}"
+        )
     if not 1 <= args.fps <= 60:
         raise ValueError(f"fps: must be in [1, 60], got {args.fps}")
     start = time.perf_counter()
@@ -46,7 +47,8 @@ def cmd_animate(args: argparse.Namespace) -> int:
     steps = snapshot_steps(len(snapshots), args.every, result.steps_done)
     probability = config.feature_probability_array()[:, 0]
     titles = [f"1−S = {p:.3g}" for p in probability] if config.n_instances > 1 else None
-    path = animation.save_animation(snapshots, steps, args.out, fps=args.fps,
-                                    importance=config.importance_array()[0], titles=titles)
+    path = animation.save_animation(
+        snapshots, steps, args.out, fps=args.fps, importance=config.importance_array()[0], titles=titles
+    )
     print(f"{len(snapshots)} frames of {result.steps_done} steps in {time.perf_counter() - start:.1f} s: {path}")
     return 0

@@ -17,21 +17,31 @@ def app_file() -> Path:
     """``app/streamlit_app.py`` of the checkout this package is installed from."""
     path = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
     if not path.is_file():
-        raise ValueError(f"app: no app at {path}; the app ships with the toysup repository — clone it and "
-                         f"install with `pip install -e .`")
+        raise ValueError(
+            f"app: no app at {path}; the app ships with the toysup repository — clone it and "
+            f"install with `pip install -e .`"
+        )
     return path
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    import importlib.util
     import subprocess
     import sys
-
-    import importlib.util
 
     if not 1 <= args.port <= 65535:
         raise ValueError(f"port: must be in [1, 65535], got {args.port}")
     if importlib.util.find_spec("streamlit") is None:
         raise ValueError("app: the app needs Streamlit — install it with `pip install -e '.[app]'`")
-    command = [sys.executable, "-m", "streamlit", "run", str(app_file()), "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file()),
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     return subprocess.call(command)

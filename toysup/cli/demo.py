@@ -44,11 +44,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     io.save(result, out / "run")
     probability = config.feature_probability_array()[:, 0]
-    fig = plots.feature_directions_2d(result.W, config.importance_array()[0],
-                                      titles=[f"1−S = {p:.3g}" for p in probability])
+    fig = plots.feature_directions_2d(
+        result.W, config.importance_array()[0], titles=[f"1−S = {p:.3g}" for p in probability]
+    )
     fig.savefig(out / "demo.png", dpi=150)
     print(summarise(result))
-    print(f"n=5 features in m=2 dimensions across sparsities: {config.n_instances} models, "
-          f"{result.steps_done} steps, {elapsed:.1f} s")
+    print(
+        f"n=5 features in m=2 dimensions across sparsities: {config.n_instances} models, "
+        f"{result.steps_done} steps, {elapsed:.1f} s"
+    )
     print(f"figure: {out / 'demo.png'}   run: {out / 'run'}")
     return 0

@@ -15,11 +15,11 @@ def add_parser(commands) -> None:
     from ..figures import FIGURES
 
     parser = commands.add_parser("figures", help="regenerate the paper's figures (PNG, SVG, JSON) and their gallery")
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"figures to make, default all: {', '.join(FIGURES)}")
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"figures to make, default all: {', '.join(FIGURES)}")
     parser.add_argument("--quick", action="store_true", help="small steps and instances, seconds per figure")
-    parser.add_argument("--out", default=DEFAULT_OUT,
-                        help=f"folder for the figures and README.md (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT, help=f"folder for the figures and README.md (default {DEFAULT_OUT})"
+    )
     parser.set_defaults(handler=cmd_figures)
 
 
@@ -31,6 +31,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
     records = make_figures(names, quick=args.quick, out=args.out, log=lambda line: print(line, flush=True))
     elapsed = time.perf_counter() - start
     holding = sum(record["check"]["holds"] for record in records)
-    print(f"made {len(records)} figures in {elapsed:.0f} s ({elapsed / 60:.1f} min) on {os.cpu_count()} CPU cores; "
-          f"{holding} of {len(records)} claims hold; gallery: {Path(args.out) / 'README.md'}")
+    print(
+        f"made {len(records)} figures in {elapsed:.0f} s ({elapsed / 60:.1f} min) on {os.cpu_count()} CPU cores; "
+        f"{holding} of {len(records)} claims hold; gallery: {Path(args.out) / 'README.md'}"
+    )
     return 0

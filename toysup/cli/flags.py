@@ -6,7 +6,7 @@ printed after training.
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from collections.abc import Callable
 
 from ..config import MODEL_KINDS, OPTIMIZERS, SCHEDULES, ToyConfig
 from ..engine import DEFAULT_CHUNK_STEPS
@@ -47,15 +47,35 @@ def add_train_flags(parser: argparse.ArgumentParser, defaults: ToyConfig) -> Non
     add("--hidden", type=int, default=defaults.n_hidden, help="hidden dimensions m")
     add("--model", default=defaults.model, help=f"one of {', '.join(MODEL_KINDS)}")
     add("--instances", type=int, default=None, help="models trained together (default: one per probability)")
-    add("--feature-probability", type=number_list("feature_probability"), nargs="+", default=None,
-        help="1 - sparsity: one value, or one per instance (e.g. 1,0.3,0.1)")
-    add("--importance", type=number_list("importance"), nargs="+", default=None,
-        help="one importance, or one per feature")
+    add(
+        "--feature-probability",
+        type=number_list("feature_probability"),
+        nargs="+",
+        default=None,
+        help="1 - sparsity: one value, or one per instance (e.g. 1,0.3,0.1)",
+    )
+    add(
+        "--importance",
+        type=number_list("importance"),
+        nargs="+",
+        default=None,
+        help="one importance, or one per feature",
+    )
     add("--importance-decay", type=float, default=defaults.importance_decay, help="I_i = r**i")
-    add("--correlated-sets", type=number_list("correlated_sets", int), nargs="+", default=None,
-        help="sizes of correlated feature sets")
-    add("--anticorrelated-sets", type=number_list("anticorrelated_sets", int), nargs="+", default=None,
-        help="sizes of anticorrelated feature sets")
+    add(
+        "--correlated-sets",
+        type=number_list("correlated_sets", int),
+        nargs="+",
+        default=None,
+        help="sizes of correlated feature sets",
+    )
+    add(
+        "--anticorrelated-sets",
+        type=number_list("anticorrelated_sets", int),
+        nargs="+",
+        default=None,
+        help="sizes of anticorrelated feature sets",
+    )
     add("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)}")
     add("--lr", type=float, default=defaults.learning_rate, help="learning rate")
     add("--weight-decay", type=float, default=defaults.weight_decay, help="AdamW weight decay")
@@ -70,9 +90,12 @@ def add_train_flags(parser: argparse.ArgumentParser, defaults: ToyConfig) -> Non
 
 def add_chunk_steps_flag(parser: argparse.ArgumentParser) -> None:
     """``--chunk-steps``: how the training loop runs, passed to the training call (not part of the config)."""
-    parser.add_argument("--chunk-steps", type=int, default=DEFAULT_CHUNK_STEPS,
-                        help=f"steps per compiled chunk; progress and Ctrl-C between chunks "
-                             f"(default {DEFAULT_CHUNK_STEPS})")
+    parser.add_argument(
+        "--chunk-steps",
+        type=int,
+        default=DEFAULT_CHUNK_STEPS,
+        help=f"steps per compiled chunk; progress and Ctrl-C between chunks (default {DEFAULT_CHUNK_STEPS})",
+    )
 
 
 def chunk_steps_from_args(args: argparse.Namespace) -> int:
@@ -132,6 +155,7 @@ def summarise(result) -> str:
     probability = result.config.feature_probability_array()[:, 0]
     dims = metrics.dimensions_per_feature(result.W).tolist()
     for index, loss in enumerate(result.final_loss):
-        lines.append(f"{index:>8} {probability[index]:>7.3f} {loss:>10.5f} {represented[index]:>11} "
-                     f"{dims[index]:>6.3f}")
+        lines.append(
+            f"{index:>8} {probability[index]:>7.3f} {loss:>10.5f} {represented[index]:>11} {dims[index]:>6.3f}"
+        )
     return "\n".join(lines)

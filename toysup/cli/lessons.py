@@ -26,8 +26,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def add_parser(commands) -> None:
     """Add ``lessons`` with its ``list`` and ``build`` subcommands to the CLI's subcommands."""
     lessons = commands.add_parser("lessons", help="the course: list the lessons or build them as notebooks")
-    actions = lessons.add_subparsers(dest="lessons_command", metavar="{list,build}", required=True,
-                                     parser_class=type(lessons))
+    actions = lessons.add_subparsers(
+        dest="lessons_command", metavar="{list,build}", required=True, parser_class=type(lessons)
+    )
     listing = actions.add_parser("list", help="the lessons in course order")
     listing.set_defaults(handler=cmd_list)
     build = actions.add_parser("build", help="write every lesson as a Jupyter notebook (.ipynb)")

@@ -31,15 +31,30 @@ def cmd_phase(args: argparse.Namespace) -> int:
 
     if args.seeds < 1:
         raise ValueError(f"seeds: must be >= 1, got {args.seeds}")
-    spec = phase_spec(args.features, args.hidden, grid=args.grid, restarts=args.seeds, steps=args.steps,
-                      seed=args.seed, learning_rate=args.lr)
+    spec = phase_spec(
+        args.features,
+        args.hidden,
+        grid=args.grid,
+        restarts=args.seeds,
+        steps=args.steps,
+        seed=args.seed,
+        learning_rate=args.lr,
+    )
     start = time.perf_counter()
     result = run_phase(spec, args.out, progress=not args.quiet)
-    fig = plots.phase_diagram(result["feature_probability"], result["importance"], result["empirical"],
-                              result["theoretical"], result["labels"], result["agreement"])
+    fig = plots.phase_diagram(
+        result["feature_probability"],
+        result["importance"],
+        result["empirical"],
+        result["theoretical"],
+        result["labels"],
+        result["agreement"],
+    )
     fig.savefig(Path(args.out) / "phase.png", dpi=150)
-    print(f"n={args.features}, m={args.hidden}: {args.grid}x{args.grid} cells, best of {args.seeds}, "
-          f"{args.steps} steps, {time.perf_counter() - start:.1f} s")
+    print(
+        f"n={args.features}, m={args.hidden}: {args.grid}x{args.grid} cells, best of {args.seeds}, "
+        f"{args.steps} steps, {time.perf_counter() - start:.1f} s"
+    )
     print(f"agreement with theory: {result['agreement']:.1%} of cells")
     print(f"wrote {Path(args.out) / 'phase.json'} and {Path(args.out) / 'phase.png'}")
     return 0

@@ -22,8 +22,12 @@ def add_parser(commands) -> None:
     sweep = commands.add_parser("sweep", help="train every point of a grid of settings in one batched run")
     add_train_flags(sweep, ToyConfig())
     add_chunk_steps_flag(sweep)
-    sweep.add_argument("--axis", action="append", metavar="NAME=VALUES",
-                       help="e.g. feature_probability=logspace(-2,0,40), importance[1]=0.5,1,2, n_hidden=1,2")
+    sweep.add_argument(
+        "--axis",
+        action="append",
+        metavar="NAME=VALUES",
+        help="e.g. feature_probability=logspace(-2,0,40), importance[1]=0.5,1,2, n_hidden=1,2",
+    )
     sweep.add_argument("--config", default=None, help="TOML file with [base], [axes], seeds, chunk_copies")
     sweep.add_argument("--seeds", type=int, default=None, help="independent seeds per grid point (default 1)")
     sweep.add_argument("--chunk-copies", type=int, default=None, help="models trained at once (default 4096)")
@@ -71,7 +75,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     chunk_steps = chunk_steps_from_args(args)
     start = time.perf_counter()
     dataset = run_sweep(spec, args.out, chunk_steps=chunk_steps, progress=not args.quiet)
-    print(f"swept {' x '.join(f'{a.name} ({len(a.values)})' for a in spec.axes)} x {spec.seeds} seeds "
-          f"x {spec.base.restarts} restarts in {time.perf_counter() - start:.1f} s")
+    print(
+        f"swept {' x '.join(f'{a.name} ({len(a.values)})' for a in spec.axes)} x {spec.seeds} seeds "
+        f"x {spec.base.restarts} restarts in {time.perf_counter() - start:.1f} s"
+    )
     print(f"mean loss {float(dataset['loss'].mean()):.5g}; dataset: {Path(args.out) / 'sweep.nc'}")
     return 0

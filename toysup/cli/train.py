@@ -1,6 +1,6 @@
 """``toysup train``: train toy models from flags, print a summary per instance and optionally save the run.
 
-    toysup train --features 5 --hidden 2 --feature-probability 1,0.1,0.05 --steps 10000 --out runs/mine
+toysup train --features 5 --hidden 2 --feature-probability 1,0.1,0.05 --steps 10000 --out runs/mine
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     result = train(config, chunk_steps=chunk_steps, progress=not args.quiet)
     print(summarise(result))
-    print(f"trained {config.n_instances} x {config.restarts} models for {result.steps_done} steps "
-          f"in {time.perf_counter() - start:.1f} s")
+    print(
+        f"trained {config.n_instances} x {config.restarts} models for {result.steps_done} steps "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
     if args.out:
         print(f"saved run to {io.save(result, args.out)}")
     return 0

@@ -15,16 +15,40 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
-from . import (adversarial, basic_results, computation, correlated_features, feature_dimensionality, intro,
-               learning_dynamics, perturb_one_feature, phase_diagrams, privileged_basis, uniform_superposition)
+from . import (
+    adversarial,
+    basic_results,
+    computation,
+    correlated_features,
+    feature_dimensionality,
+    intro,
+    learning_dynamics,
+    perturb_one_feature,
+    phase_diagrams,
+    privileged_basis,
+    uniform_superposition,
+)
 from .gallery import figure_command, write_gallery
 
-FIGURES = {module.NAME: module for module in (
-    intro, basic_results, phase_diagrams, uniform_superposition, feature_dimensionality, perturb_one_feature,
-    correlated_features, learning_dynamics, adversarial, privileged_basis, computation)}
+FIGURES = {
+    module.NAME: module
+    for module in (
+        intro,
+        basic_results,
+        phase_diagrams,
+        uniform_superposition,
+        feature_dimensionality,
+        perturb_one_feature,
+        correlated_features,
+        learning_dynamics,
+        adversarial,
+        privileged_basis,
+        computation,
+    )
+}
 SVG_LIMIT_BYTES = 1_000_000  # larger SVGs are not kept; the PNG and JSON are
 
 
@@ -56,16 +80,30 @@ def make_figure(name: str, quick: bool, out: Path, command: str) -> dict:
         svg_note = f"SVG not kept: {svg.stat().st_size / 1e6:.1f} MB is over the 1 MB limit"
         svg.unlink()
     seconds = time.perf_counter() - start
-    record = {"name": name, "title": module.TITLE, "section": module.SECTION, "caption": module.CAPTION,
-              "criterion": " ".join(module.check.__doc__.split()), "mode": "quick" if quick else "full", "seconds": round(seconds, 1), "command": command,
-              "svg": None if svg_note else svg.name, "svg_note": svg_note, "check": jsonable(result),
-              "data": jsonable(data, digits=4)}
+    record = {
+        "name": name,
+        "title": module.TITLE,
+        "section": module.SECTION,
+        "caption": module.CAPTION,
+        "criterion": " ".join(module.check.__doc__.split()),
+        "mode": "quick" if quick else "full",
+        "seconds": round(seconds, 1),
+        "command": command,
+        "svg": None if svg_note else svg.name,
+        "svg_note": svg_note,
+        "check": jsonable(result),
+        "data": jsonable(data, digits=4),
+    }
     (out / f"{name}.json").write_text(json.dumps(record, indent=1))
     return record
 
 
-def make_figures(names: Sequence[str] | None = None, quick: bool = False, out: str | Path = "figures",
-                 log: Callable[[str], None] | None = None) -> list[dict]:
+def make_figures(
+    names: Sequence[str] | None = None,
+    quick: bool = False,
+    out: str | Path = "figures",
+    log: Callable[[str], None] | None = None,
+) -> list[dict]:
     """Make the named figures (all when empty) into ``out`` and rewrite its gallery ``README.md``.
 
     Args:

@@ -25,15 +25,23 @@ from ._common import train_once
 NAME = "adversarial"
 TITLE = "Adversarial vulnerability tracks superposition"
 SECTION = "Sec. 9, Superposition and Adversarial Examples"
-CAPTION = ("Rise of the error ‖x'−x‖ per unit of attack under the most harmful analytic attack λ(WᵀW)_i/‖(WᵀW)_i‖ "
-           "(budget λ = 0.1 × mean input norm), for the figure-4 models across sparsity, beside 1/D* (features per "
-           "dimension).")
+CAPTION = (
+    "Rise of the error ‖x'−x‖ per unit of attack under the most harmful analytic attack λ(WᵀW)_i/‖(WᵀW)_i‖ "
+    "(budget λ = 0.1 × mean input norm), for the figure-4 models across sparsity, beside 1/D* (features per "
+    "dimension)."
+)
 BUDGET_FRACTION = 0.1
 SAMPLES = 256
 
 
-def attack_vulnerability(W: np.ndarray, b: np.ndarray, feature_probability: float, samples: int = SAMPLES,
-                         budget_fraction: float = BUDGET_FRACTION, seed: int = 0) -> tuple[float, float]:
+def attack_vulnerability(
+    W: np.ndarray,
+    b: np.ndarray,
+    feature_probability: float,
+    samples: int = SAMPLES,
+    budget_fraction: float = BUDGET_FRACTION,
+    seed: int = 0,
+) -> tuple[float, float]:
     """(vulnerability, budget λ) of one ReLU-output model x' = ReLU(WᵀWx + b), importance 1.
 
     Inputs are drawn as in training: each feature is U[0, 1] with probability ``feature_probability``, else 0. For
@@ -53,7 +61,7 @@ def attack_vulnerability(W: np.ndarray, b: np.ndarray, feature_probability: floa
     clean_error = np.linalg.norm(np.maximum(pre, 0.0) - x, axis=1)
     worst_error = clean_error.copy()
     for start in range(0, n_features, 64):  # attacks in blocks keep memory at samples × 64 × features
-        attacked = np.maximum(pre[:, None, :] + shifts[None, start:start + 64, :], 0.0)
+        attacked = np.maximum(pre[:, None, :] + shifts[None, start : start + 64, :], 0.0)
         worst_error = np.maximum(worst_error, np.linalg.norm(attacked - x[:, None, :], axis=2).max(axis=1))
     return float((worst_error - clean_error).mean() / budget), budget
 
@@ -63,18 +71,27 @@ def run(quick: bool, out: Path) -> dict:
     result = train_once(config)
     probability = config.feature_probability_array()[:, 0]
     attacks = [attack_vulnerability(W, b, p) for W, b, p in zip(result.W, result.b, probability)]
-    return {"inverse_probability": 1.0 / probability, "vulnerability": [v for v, _ in attacks],
-            "budget": [budget for _, budget in attacks],
-            "dims_per_feature": np.asarray(metrics.dimensions_per_feature(result.W))}
+    return {
+        "inverse_probability": 1.0 / probability,
+        "vulnerability": [v for v, _ in attacks],
+        "budget": [budget for _, budget in attacks],
+        "dims_per_feature": np.asarray(metrics.dimensions_per_feature(result.W)),
+    }
 
 
 def plot(data: dict) -> Figure:
     x = np.asarray(data["inverse_probability"])
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    ax.plot(x, data["vulnerability"], "o-", color="tab:red", ms=3.5, lw=1,
-            label="vulnerability: error rise / λ")
-    ax.plot(x, 1.0 / np.asarray(data["dims_per_feature"]), "s--", color="k", ms=3, lw=1,
-            label="1 / D*  (features per dimension)")
+    ax.plot(x, data["vulnerability"], "o-", color="tab:red", ms=3.5, lw=1, label="vulnerability: error rise / λ")
+    ax.plot(
+        x,
+        1.0 / np.asarray(data["dims_per_feature"]),
+        "s--",
+        color="k",
+        ms=3,
+        lw=1,
+        label="1 / D*  (features per dimension)",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("1 / (1 − S)")
@@ -91,8 +108,10 @@ def check(data: dict) -> dict:
     rise = float(vulnerability[-1] / vulnerability[0])
     correlation = float(np.corrcoef(np.log(vulnerability), np.log(inverse_dims))[0, 1])
     ratio = vulnerability / inverse_dims
-    return {"holds": bool(rise > 3.0 and correlation >= 0.9),
-            "vulnerability_sparsest_over_densest": rise,
-            "log_correlation_with_inverse_dims_per_feature": correlation,
-            "vulnerability_over_inverse_dims_range": [float(ratio.min()), float(ratio.max())],
-            "vulnerability": np.round(vulnerability, 3).tolist()}
+    return {
+        "holds": bool(rise > 3.0 and correlation >= 0.9),
+        "vulnerability_sparsest_over_densest": rise,
+        "log_correlation_with_inverse_dims_per_feature": correlation,
+        "vulnerability_over_inverse_dims_range": [float(ratio.min()), float(ratio.max())],
+        "vulnerability": np.round(vulnerability, 3).tolist(),
+    }

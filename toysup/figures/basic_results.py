@@ -24,19 +24,29 @@ from ._common import sparsity_label, train_once
 NAME = "basic_results"
 TITLE = "Linear and ReLU models across sparsity"
 SECTION = "Sec. 2, Demonstrating Superposition"
-CAPTION = ("n=20 features (importance 0.7^i) in m=5 dimensions. Left: a linear model; then ReLU-output models "
-           "from dense to 99.9% sparse. Rows: WᵀW (red +, blue −), the bias, and ‖W_i‖ coloured by interference "
-           "(dark: dedicated, bright: in superposition).")
+CAPTION = (
+    "n=20 features (importance 0.7^i) in m=5 dimensions. Left: a linear model; then ReLU-output models "
+    "from dense to 99.9% sparse. Rows: WᵀW (red +, blue −), the bias, and ‖W_i‖ coloured by interference "
+    "(dark: dedicated, bright: in superposition)."
+)
 SPARSITIES = (0.0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999)
 DEDICATED_INTERFERENCE = 0.1  # a represented feature with less interference than this has its own dimension
 
 
 def experiment(quick: bool) -> dict[str, ToyConfig]:
     """The ReLU sweep over the paper's sparsities, and the linear model on dense features."""
-    relu = ToyConfig(n_features=20, n_hidden=5, n_instances=len(SPARSITIES), importance_decay=0.7,
-                     feature_probability=tuple(1.0 - s for s in SPARSITIES), model="relu_output",
-                     steps=2000 if quick else 20_000, batch_size=512 if quick else 1024,
-                     learning_rate=1e-2 if quick else 3e-3, seed=0)
+    relu = ToyConfig(
+        n_features=20,
+        n_hidden=5,
+        n_instances=len(SPARSITIES),
+        importance_decay=0.7,
+        feature_probability=tuple(1.0 - s for s in SPARSITIES),
+        model="relu_output",
+        steps=2000 if quick else 20_000,
+        batch_size=512 if quick else 1024,
+        learning_rate=1e-2 if quick else 3e-3,
+        seed=0,
+    )
     linear = relu.replace(model="linear", n_instances=1, feature_probability=1.0)
     return {"linear": linear, "relu": relu}
 
@@ -44,9 +54,15 @@ def experiment(quick: bool) -> dict[str, ToyConfig]:
 def run(quick: bool, out: Path) -> dict:
     configs = experiment(quick)
     linear, relu = train_once(configs["linear"]), train_once(configs["relu"])
-    return {"sparsity": SPARSITIES, "importance": configs["relu"].importance_array()[0],
-            "linear_W": linear.W[0], "linear_b": linear.b[0], "relu_W": relu.W, "relu_b": relu.b,
-            "relu_loss": relu.final_loss}
+    return {
+        "sparsity": SPARSITIES,
+        "importance": configs["relu"].importance_array()[0],
+        "linear_W": linear.W[0],
+        "linear_b": linear.b[0],
+        "relu_W": relu.W,
+        "relu_b": relu.b,
+        "relu_loss": relu.final_loss,
+    }
 
 
 def plot(data: dict) -> Figure:
@@ -94,12 +110,15 @@ def check(data: dict) -> dict:
             np.fill_diagonal(cos, 1.0)
             antipodal_cos = cos[superposed].min(axis=1).tolist()
     antipodal_holds = first_superposition is not None and max(antipodal_cos) < -0.9
-    return {"holds": bool(linear_holds and more_holds and order_violations == 0 and antipodal_holds),
-            "linear_represented_features": linear_features.tolist(),
-            "linear_max_abs_cosine": linear_max_cos,
-            "relu_represented_per_sparsity": counts,
-            "relu_spearman_sparsity_vs_represented": rho,
-            "models_where_a_superposed_feature_outranks_a_dedicated_one": order_violations,
-            "first_sparsity_with_superposition": None if first_superposition is None
-            else float(sparsity[first_superposition]),
-            "worst_antipodal_partner_cosine_there": max(antipodal_cos) if antipodal_cos else None}
+    return {
+        "holds": bool(linear_holds and more_holds and order_violations == 0 and antipodal_holds),
+        "linear_represented_features": linear_features.tolist(),
+        "linear_max_abs_cosine": linear_max_cos,
+        "relu_represented_per_sparsity": counts,
+        "relu_spearman_sparsity_vs_represented": rho,
+        "models_where_a_superposed_feature_outranks_a_dedicated_one": order_violations,
+        "first_sparsity_with_superposition": None
+        if first_superposition is None
+        else float(sparsity[first_superposition]),
+        "worst_antipodal_partner_cosine_there": max(antipodal_cos) if antipodal_cos else None,
+    }

@@ -31,31 +31,56 @@ from ._common import sparsity_label, train_once
 NAME = "computation"
 TITLE = "Computing |x| in superposition"
 SECTION = "Sec. 10, Computation in Superposition"
-CAPTION = ("Input weights W₁ of each neuron as stacked bars (one segment per feature, yellow = most important). "
-           "Top left: n=3 dense features, m=6 neurons — a ReLU(x) and a ReLU(−x) neuron per feature. Top right: "
-           "an asymmetric-superposition neuron of the sparsest model (input and output weights of its two "
-           "features). Bottom: n=100 features, m=40 neurons (sorted by their strongest feature), dense to sparse: "
-           "monosemantic to polysemantic.")
+CAPTION = (
+    "Input weights W₁ of each neuron as stacked bars (one segment per feature, yellow = most important). "
+    "Top left: n=3 dense features, m=6 neurons — a ReLU(x) and a ReLU(−x) neuron per feature. Top right: "
+    "an asymmetric-superposition neuron of the sparsest model (input and output weights of its two "
+    "features). Bottom: n=100 features, m=40 neurons (sorted by their strongest feature), dense to sparse: "
+    "monosemantic to polysemantic."
+)
 
 
 def experiment(quick: bool) -> dict[str, ToyConfig]:
-    dense = ToyConfig(n_features=3, n_hidden=6, model="abs", feature_probability=1.0, steps=2000 if quick else 5000,
-                      learning_rate=1e-2, restarts=2, seed=0)
+    dense = ToyConfig(
+        n_features=3,
+        n_hidden=6,
+        model="abs",
+        feature_probability=1.0,
+        steps=2000 if quick else 5000,
+        learning_rate=1e-2,
+        restarts=2,
+        seed=0,
+    )
     probabilities = (1.0, 0.1, 0.01) if quick else (1.0, 0.3, 0.1, 0.03, 0.01)
-    many = ToyConfig(n_features=100, n_hidden=40, model="abs", n_instances=len(probabilities),
-                     feature_probability=probabilities, importance_decay=0.8, steps=3000 if quick else 10_000,
-                     batch_size=256 if quick else 512, learning_rate=1e-2, schedule="cosine",
-                     seed=0)
+    many = ToyConfig(
+        n_features=100,
+        n_hidden=40,
+        model="abs",
+        n_instances=len(probabilities),
+        feature_probability=probabilities,
+        importance_decay=0.8,
+        steps=3000 if quick else 10_000,
+        batch_size=256 if quick else 512,
+        learning_rate=1e-2,
+        schedule="cosine",
+        seed=0,
+    )
     return {"dense": dense, "many": many}
 
 
 def run(quick: bool, out: Path) -> dict:
     configs = experiment(quick)
     dense, many = train_once(configs["dense"]), train_once(configs["many"])
-    return {"dense_W1": dense.params["W1"][0], "dense_W2": dense.params["W2"][0],
-            "feature_probability": configs["many"].feature_probability_array()[:, 0],
-            "importance": configs["many"].importance_array()[0],
-            "W1": many.params["W1"], "W2": many.params["W2"], "b": many.b, "loss": many.final_loss}
+    return {
+        "dense_W1": dense.params["W1"][0],
+        "dense_W2": dense.params["W2"][0],
+        "feature_probability": configs["many"].feature_probability_array()[:, 0],
+        "importance": configs["many"].importance_array()[0],
+        "W1": many.params["W1"],
+        "W2": many.params["W2"],
+        "b": many.b,
+        "loss": many.final_loss,
+    }
 
 
 def plot(data: dict) -> Figure:
@@ -65,8 +90,12 @@ def plot(data: dict) -> Figure:
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
     left, right = top.subfigures(1, 2)
     dense_W1 = np.asarray(data["dense_W1"])
-    plots.neuron_feature_weights(dense_W1[None], importance=np.arange(dense_W1.shape[1], 0, -1),
-                                 titles=["n=3 dense features (one colour each), m=6 neurons"], axes=[left.subplots()])
+    plots.neuron_feature_weights(
+        dense_W1[None],
+        importance=np.arange(dense_W1.shape[1], 0, -1),
+        titles=["n=3 dense features (one colour each), m=6 neurons"],
+        axes=[left.subplots()],
+    )
     ax = right.subplots()
     found = [(index, motif) for index in range(len(W1) - 1, 0, -1) for motif in asymmetric_motifs(W1[index], W2[index])]
     if found:
@@ -81,9 +110,12 @@ def plot(data: dict) -> Figure:
         ax.set_axis_off()
     # Neurons sorted by their strongest feature, most important first, as in the paper.
     order = np.argsort(np.argmax(np.abs(W1), axis=2), axis=1, kind="stable")
-    plots.neuron_feature_weights(np.take_along_axis(W1, order[:, :, None], axis=1), np.asarray(data["importance"]),
-                                 titles=[f"n=100, m=40, {sparsity_label(p)}" for p in probability],
-                                 axes=bottom.subplots(1, len(W1), sharey=True))
+    plots.neuron_feature_weights(
+        np.take_along_axis(W1, order[:, :, None], axis=1),
+        np.asarray(data["importance"]),
+        titles=[f"n=100, m=40, {sparsity_label(p)}" for p in probability],
+        axes=bottom.subplots(1, len(W1), sharey=True),
+    )
     return fig
 
 
@@ -107,10 +139,12 @@ def check(data: dict) -> dict:
     motifs = [len(asymmetric_motifs(w1, w2)) for w1, w2 in zip(W1, W2)]
     many_dense = monosemantic[0] >= 0.9 and computed[0] <= n_hidden // 2
     many_sparse = 1 - monosemantic[-1] >= 0.5 and sum(motifs[1:]) >= 1
-    return {"holds": bool(dense_holds and many_dense and many_sparse),
-            "n3_neuron_top_feature_shares": np.round(dense_shares, 3).tolist(),
-            "n3_every_feature_has_plus_and_minus_neuron": both_signs,
-            "n100_share_of_monosemantic_neurons_per_sparsity": monosemantic,
-            "n100_asymmetric_motif_neurons_per_sparsity": motifs,
-            "n100_computed_features_per_sparsity": computed,
-            "n100_more_features_computed_than_neurons_(not_required)": bool(max(computed) > n_hidden)}
+    return {
+        "holds": bool(dense_holds and many_dense and many_sparse),
+        "n3_neuron_top_feature_shares": np.round(dense_shares, 3).tolist(),
+        "n3_every_feature_has_plus_and_minus_neuron": both_signs,
+        "n100_share_of_monosemantic_neurons_per_sparsity": monosemantic,
+        "n100_asymmetric_motif_neurons_per_sparsity": motifs,
+        "n100_computed_features_per_sparsity": computed,
+        "n100_more_features_computed_than_neurons_(not_required)": bool(max(computed) > n_hidden),
+    }

@@ -24,29 +24,47 @@ from ._common import sparsity_label, train_once
 NAME = "correlated_features"
 TITLE = "Correlated and anticorrelated features"
 SECTION = "Sec. 6, Correlated and Anticorrelated Features"
-CAPTION = ("Features of one set share a colour. Left: two correlated pairs end up orthogonal within each pair; "
-           "two anticorrelated pairs end up antipodal. Right: three correlated pairs, dense to sparse: each pair "
-           "collapses onto one direction when dense (towards PCA) and spreads into a hexagon with pairs side by "
-           "side when sparse.")
+CAPTION = (
+    "Features of one set share a colour. Left: two correlated pairs end up orthogonal within each pair; "
+    "two anticorrelated pairs end up antipodal. Right: three correlated pairs, dense to sparse: each pair "
+    "collapses onto one direction when dense (towards PCA) and spreads into a hexagon with pairs side by "
+    "side when sparse."
+)
 SET_COLORS = ("tab:blue", "tab:orange", "tab:green")
 PAIRS_PROBABILITIES = (0.5, 0.3, 0.1, 0.05, 0.02)
 
 
 def experiment(quick: bool) -> dict[str, ToyConfig]:
-    base = ToyConfig(n_features=4, n_hidden=2, feature_probability=0.05, steps=2000 if quick else 10_000,
-                     learning_rate=1e-2 if quick else 3e-3, restarts=2 if quick else 3, seed=0)
-    return {"correlated": base.replace(correlated_sets=(2, 2)),
-            "anticorrelated": base.replace(anticorrelated_sets=(2, 2)),
-            "three_pairs": base.replace(n_features=6, correlated_sets=(2, 2, 2),
-                                        n_instances=len(PAIRS_PROBABILITIES), feature_probability=PAIRS_PROBABILITIES)}
+    base = ToyConfig(
+        n_features=4,
+        n_hidden=2,
+        feature_probability=0.05,
+        steps=2000 if quick else 10_000,
+        learning_rate=1e-2 if quick else 3e-3,
+        restarts=2 if quick else 3,
+        seed=0,
+    )
+    return {
+        "correlated": base.replace(correlated_sets=(2, 2)),
+        "anticorrelated": base.replace(anticorrelated_sets=(2, 2)),
+        "three_pairs": base.replace(
+            n_features=6,
+            correlated_sets=(2, 2, 2),
+            n_instances=len(PAIRS_PROBABILITIES),
+            feature_probability=PAIRS_PROBABILITIES,
+        ),
+    }
 
 
 def run(quick: bool, out: Path) -> dict:
     data = {}
     for name, config in experiment(quick).items():
         result = train_once(config)
-        data[name] = {"feature_probability": config.feature_probability_array()[:, 0], "W": result.W,
-                      "loss": result.final_loss}
+        data[name] = {
+            "feature_probability": config.feature_probability_array()[:, 0],
+            "W": result.W,
+            "loss": result.final_loss,
+        }
     return data
 
 
@@ -68,10 +86,16 @@ def plot(data: dict) -> Figure:
     pairs = data["three_pairs"]
     count = 2 + len(pairs["W"])
     fig, axes = plt.subplots(1, count, figsize=(1.75 * count, 2.3))
-    _draw(axes[0], np.asarray(data["correlated"]["W"])[0], "2 correlated pairs\n" +
-          sparsity_label(data["correlated"]["feature_probability"][0]))
-    _draw(axes[1], np.asarray(data["anticorrelated"]["W"])[0], "2 anticorrelated pairs\n" +
-          sparsity_label(data["anticorrelated"]["feature_probability"][0]))
+    _draw(
+        axes[0],
+        np.asarray(data["correlated"]["W"])[0],
+        "2 correlated pairs\n" + sparsity_label(data["correlated"]["feature_probability"][0]),
+    )
+    _draw(
+        axes[1],
+        np.asarray(data["anticorrelated"]["W"])[0],
+        "2 anticorrelated pairs\n" + sparsity_label(data["anticorrelated"]["feature_probability"][0]),
+    )
     for index, (W, p) in enumerate(zip(np.asarray(pairs["W"]), pairs["feature_probability"])):
         _draw(axes[2 + index], W, f"3 correlated pairs\n{sparsity_label(p)}")
     fig.tight_layout()
@@ -110,10 +134,12 @@ def check(data: dict) -> dict:
     hexagon = is_regular_polygon(sparse, 6) and _pairs_adjacent(sparse)
     shares = [pair_sum_share(W) for W in pairs]
     collapse = shares[0] >= 0.95 and shares[-1] <= 0.85
-    return {"holds": bool(orthogonal and antipodal and hexagon and collapse),
-            "correlated_pair_cosines": correlated_cos,
-            "anticorrelated_pair_cosines": anticorrelated_cos,
-            "three_pairs_sparsest_adjacent_angles_deg": np.round(angle_gaps(sparse), 1).tolist(),
-            "three_pairs_sparsest_is_hexagon_with_pairs_adjacent": bool(hexagon),
-            "three_pairs_pair_sum_share_per_probability": shares,
-            "three_pairs_densest_represented": int(represented(dense).sum())}
+    return {
+        "holds": bool(orthogonal and antipodal and hexagon and collapse),
+        "correlated_pair_cosines": correlated_cos,
+        "anticorrelated_pair_cosines": anticorrelated_cos,
+        "three_pairs_sparsest_adjacent_angles_deg": np.round(angle_gaps(sparse), 1).tolist(),
+        "three_pairs_sparsest_is_hexagon_with_pairs_adjacent": bool(hexagon),
+        "three_pairs_pair_sum_share_per_probability": shares,
+        "three_pairs_densest_represented": int(represented(dense).sum()),
+    }

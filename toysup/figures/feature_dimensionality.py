@@ -22,8 +22,10 @@ from ._common import train_once
 NAME = "feature_dimensionality"
 TITLE = "Feature dimensionality clusters at simple fractions"
 SECTION = "Sec. 7, Feature Dimensionality"
-CAPTION = ("Dimensionality D_i of every learned feature of the figure-4 models (n=400, m=30), jittered sideways "
-           "at each 1/(1−S), over lines at 1, 3/4, 2/3, 1/2, 2/5 and 3/8; red: D* = m/‖W‖²_F.")
+CAPTION = (
+    "Dimensionality D_i of every learned feature of the figure-4 models (n=400, m=30), jittered sideways "
+    "at each 1/(1−S), over lines at 1, 3/4, 2/3, 1/2, 2/5 and 3/8; red: D* = m/‖W‖²_F."
+)
 FRACTIONS = plots.DIMENSION_FRACTIONS
 WITHIN = 0.03  # a feature is "at" a fraction when |D_i − fraction| is at most this
 LOWEST_FRACTION = 3 / 8
@@ -33,16 +35,23 @@ def run(quick: bool, out: Path) -> dict:
     config = uniform_superposition.experiment(quick)
     result = train_once(config)
     probability = config.feature_probability_array()[:, 0]
-    return {"n_features": config.n_features, "n_hidden": config.n_hidden, "inverse_probability": 1.0 / probability,
-            "dimensionality": np.asarray(metrics.feature_dimensionality(result.W)),
-            "learned": np.linalg.norm(result.W, axis=1) > REPRESENTED_NORM,
-            "dims_per_feature": np.asarray(metrics.dimensions_per_feature(result.W))}
+    return {
+        "n_features": config.n_features,
+        "n_hidden": config.n_hidden,
+        "inverse_probability": 1.0 / probability,
+        "dimensionality": np.asarray(metrics.feature_dimensionality(result.W)),
+        "learned": np.linalg.norm(result.W, axis=1) > REPRESENTED_NORM,
+        "dims_per_feature": np.asarray(metrics.dimensions_per_feature(result.W)),
+    }
 
 
 def plot(data: dict) -> Figure:
-    return plots.feature_dimensionality_scatter(np.asarray(data["inverse_probability"]),
-                                                np.asarray(data["dimensionality"]),
-                                                np.asarray(data["dims_per_feature"]), FRACTIONS)
+    return plots.feature_dimensionality_scatter(
+        np.asarray(data["inverse_probability"]),
+        np.asarray(data["dimensionality"]),
+        np.asarray(data["dims_per_feature"]),
+        FRACTIONS,
+    )
 
 
 def check(data: dict) -> dict:
@@ -60,11 +69,16 @@ def check(data: dict) -> dict:
     grid = np.linspace(low, high, 10_001)
     chance = float(np.mean(np.min(np.abs(grid[:, None] - fractions[None, :]), axis=1) <= WITHIN))
     all_values = dimensionality[learned]
-    share_all = float(np.mean(np.min(np.abs(all_values[:, None] - fractions[None, :]), axis=1) <= WITHIN)) \
-        if len(all_values) else 0.0
-    return {"holds": bool(len(values) >= 20 and share >= 0.7),
-            "features_considered": int(len(values)),
-            "models_considered": int(in_range.sum()),
-            "share_within_0.03_of_a_fraction": share,
-            "share_if_spread_evenly": chance,
-            "share_over_all_models": share_all}
+    share_all = (
+        float(np.mean(np.min(np.abs(all_values[:, None] - fractions[None, :]), axis=1) <= WITHIN))
+        if len(all_values)
+        else 0.0
+    )
+    return {
+        "holds": bool(len(values) >= 20 and share >= 0.7),
+        "features_considered": int(len(values)),
+        "models_considered": int(in_range.sum()),
+        "share_within_0.03_of_a_fraction": share,
+        "share_if_spread_evenly": chance,
+        "share_over_all_models": share_all,
+    }

@@ -21,29 +21,44 @@ from ._common import sparsity_label, train_once
 NAME = "intro"
 TITLE = "Five features in two dimensions"
 SECTION = "Sec. 1, Introduction"
-CAPTION = ("n=5 features (importance 0.9^i, yellow = most important) embedded in m=2 dimensions by a ReLU-output "
-           "model, from dense (left) to sparse (right) features: two orthogonal features become a pentagon.")
+CAPTION = (
+    "n=5 features (importance 0.9^i, yellow = most important) embedded in m=2 dimensions by a ReLU-output "
+    "model, from dense (left) to sparse (right) features: two orthogonal features become a pentagon."
+)
 
 
 def experiment(quick: bool) -> ToyConfig:
     """The paper's intro sweep: 10 instances, feature probability 20^−t for t from 0 to 1, best of k fits."""
-    return ToyConfig(n_features=5, n_hidden=2, n_instances=10, importance_decay=0.9,
-                     feature_probability=tuple(20.0 ** -np.linspace(0, 1, 10)),
-                     steps=2000 if quick else 10_000, learning_rate=1e-2 if quick else 3e-3,
-                     restarts=2 if quick else 4, seed=0)
+    return ToyConfig(
+        n_features=5,
+        n_hidden=2,
+        n_instances=10,
+        importance_decay=0.9,
+        feature_probability=tuple(20.0 ** -np.linspace(0, 1, 10)),
+        steps=2000 if quick else 10_000,
+        learning_rate=1e-2 if quick else 3e-3,
+        restarts=2 if quick else 4,
+        seed=0,
+    )
 
 
 def run(quick: bool, out: Path) -> dict:
     config = experiment(quick)
     result = train_once(config)
-    return {"feature_probability": config.feature_probability_array()[:, 0], "importance": config.importance_array()[0],
-            "W": result.W, "b": result.b, "loss": result.final_loss}
+    return {
+        "feature_probability": config.feature_probability_array()[:, 0],
+        "importance": config.importance_array()[0],
+        "W": result.W,
+        "b": result.b,
+        "loss": result.final_loss,
+    }
 
 
 def plot(data: dict) -> Figure:
     probability = np.asarray(data["feature_probability"])
-    return plots.feature_directions_2d(np.asarray(data["W"]), np.asarray(data["importance"]),
-                                       titles=[sparsity_label(p) for p in probability])
+    return plots.feature_directions_2d(
+        np.asarray(data["W"]), np.asarray(data["importance"]), titles=[sparsity_label(p) for p in probability]
+    )
 
 
 def check(data: dict) -> dict:
@@ -56,9 +71,11 @@ def check(data: dict) -> dict:
     sparse_gaps = angle_gaps(sparse)
     dense_holds = dense_features == [0, 1] and dense_cosine < 0.1
     pentagon = is_regular_polygon(sparse, 5)
-    return {"holds": bool(dense_holds and pentagon),
-            "dense_represented_features": dense_features,
-            "dense_abs_cosine_0_1": dense_cosine,
-            "sparse_represented": int(represented(sparse).sum()),
-            "sparse_adjacent_angles_deg": np.round(sparse_gaps, 1).tolist(),
-            "sparse_is_pentagon": pentagon}
+    return {
+        "holds": bool(dense_holds and pentagon),
+        "dense_represented_features": dense_features,
+        "dense_abs_cosine_0_1": dense_cosine,
+        "sparse_represented": int(represented(sparse).sum()),
+        "sparse_adjacent_angles_deg": np.round(sparse_gaps, 1).tolist(),
+        "sparse_is_pentagon": pentagon,
+    }

@@ -25,9 +25,11 @@ from ..snapshots import snapshot_steps, train_with_snapshots
 NAME = "learning_dynamics"
 TITLE = "Feature dimensionality during training"
 SECTION = "Sec. 7, Learning Dynamics"
-CAPTION = ("Dimensionality D_i of every feature (one line each) of a uniform-superposition model (n=400, m=30, "
-           "1/(1−S)=3) through training, above its loss: learned features climb to the digon level D=1/2 one by one "
-           "while the others fall to 0.")
+CAPTION = (
+    "Dimensionality D_i of every feature (one line each) of a uniform-superposition model (n=400, m=30, "
+    "1/(1−S)=3) through training, above its loss: learned features climb to the digon level D=1/2 one by one "
+    "while the others fall to 0."
+)
 RISE_FROM, RISE_TO = 0.2, 0.45  # a feature's rise to the digon level D = 1/2 is timed between these values
 LOG_EVERY = 10  # steps per block of the loss curve
 
@@ -40,36 +42,52 @@ def snapshot_every(quick: bool) -> int:
 def experiment(quick: bool) -> ToyConfig:
     """Uniform importance at 1/(1 − S) = 3, where every learned feature ends in an antipodal pair (a digon), at the
     paper's learning rate 1e-3 so the dynamics are slow enough to follow; W is kept every ``snapshot_every`` steps."""
-    return ToyConfig(n_features=50 if quick else 400, n_hidden=5 if quick else 30, feature_probability=1 / 3,
-                     steps=4000, batch_size=512, learning_rate=1e-3, seed=0)
+    return ToyConfig(
+        n_features=50 if quick else 400,
+        n_hidden=5 if quick else 30,
+        feature_probability=1 / 3,
+        steps=4000,
+        batch_size=512,
+        learning_rate=1e-3,
+        seed=0,
+    )
 
 
 def run(quick: bool, out: Path) -> dict:
     config = experiment(quick)
     every = snapshot_every(quick)
     result, snapshots = train_with_snapshots(config, every=every, log_every=LOG_EVERY)
-    return {"feature_probability": float(config.feature_probability_array()[0, 0]),
-            "n_features": config.n_features, "n_hidden": config.n_hidden,
-            "steps": snapshot_steps(len(snapshots), every, result.steps_done),
-            "dimensionality": np.asarray(metrics.feature_dimensionality(snapshots[:, 0])),
-            "loss_steps": (np.arange(len(result.loss_history)) + 1) * LOG_EVERY, "loss": result.loss_history[:, 0],
-            "final_norms": np.linalg.norm(result.W[0], axis=0)}
+    return {
+        "feature_probability": float(config.feature_probability_array()[0, 0]),
+        "n_features": config.n_features,
+        "n_hidden": config.n_hidden,
+        "steps": snapshot_steps(len(snapshots), every, result.steps_done),
+        "dimensionality": np.asarray(metrics.feature_dimensionality(snapshots[:, 0])),
+        "loss_steps": (np.arange(len(result.loss_history)) + 1) * LOG_EVERY,
+        "loss": result.loss_history[:, 0],
+        "final_norms": np.linalg.norm(result.W[0], axis=0),
+    }
 
 
 def plot(data: dict) -> Figure:
-    return plots.dimensionality_over_training(np.asarray(data["steps"]), np.asarray(data["dimensionality"]),
-                                              np.asarray(data["loss_steps"]), np.asarray(data["loss"]))
+    return plots.dimensionality_over_training(
+        np.asarray(data["steps"]),
+        np.asarray(data["dimensionality"]),
+        np.asarray(data["loss_steps"]),
+        np.asarray(data["loss"]),
+    )
 
 
-def rise_times(trajectory: np.ndarray, steps: np.ndarray, low: float = RISE_FROM, high: float = RISE_TO
-               ) -> tuple[float, float] | None:
+def rise_times(
+    trajectory: np.ndarray, steps: np.ndarray, low: float = RISE_FROM, high: float = RISE_TO
+) -> tuple[float, float] | None:
     """(start, end): the first steps at which D_i reaches ``low`` and then ``high`` (about 40% and 90% of the
     digon level 1/2), or None when it never does."""
     trajectory, steps = np.asarray(trajectory), np.asarray(steps)
     above_low = np.flatnonzero(trajectory >= low)
     if len(above_low) == 0:
         return None
-    above_high = np.flatnonzero(trajectory[above_low[0]:] >= high)
+    above_high = np.flatnonzero(trajectory[above_low[0] :] >= high)
     return None if len(above_high) == 0 else (float(steps[above_low[0]]), float(steps[above_low[0] + above_high[0]]))
 
 
@@ -87,11 +105,15 @@ def check(data: dict) -> dict:
     durations, midpoints = rises[:, 1] - rises[:, 0], rises.mean(axis=1)
     median_duration = float(np.median(durations)) if len(rises) else float("nan")
     spread = float(np.subtract(*np.percentile(midpoints, [90, 10]))) if len(rises) else 0.0
-    abandoned = sum(rise_times(dimensionality[:, feature], steps) is not None and dimensionality[-1, feature] < 0.1
-                    for feature in np.flatnonzero(~learned))
-    return {"holds": bool(digons >= 0.9 and len(rises) >= 5 and median_duration < 0.5 * spread),
-            "learned_features": int(learned.sum()),
-            "share_of_learned_features_ending_as_digons": digons,
-            "median_rise_steps_0.2_to_0.45": median_duration,
-            "rise_midpoints_10_to_90pct_range_steps": spread,
-            "features_that_rose_then_gave_way": int(abandoned)}
+    abandoned = sum(
+        rise_times(dimensionality[:, feature], steps) is not None and dimensionality[-1, feature] < 0.1
+        for feature in np.flatnonzero(~learned)
+    )
+    return {
+        "holds": bool(digons >= 0.9 and len(rises) >= 5 and median_duration < 0.5 * spread),
+        "learned_features": int(learned.sum()),
+        "share_of_learned_features_ending_as_digons": digons,
+        "median_rise_steps_0.2_to_0.45": median_duration,
+        "rise_midpoints_10_to_90pct_range_steps": spread,
+        "features_that_rose_then_gave_way": int(abandoned),
+    }

@@ -21,9 +21,11 @@ from ._common import train_once
 NAME = "perturb_one_feature"
 TITLE = "Perturbing one feature's sparsity"
 SECTION = "Sec. 6, Non-Uniform Superposition"
-CAPTION = ("n=5 equally important features in m=2 dimensions; four have probability 0.05 and the fifth (red) is "
-           "made rarer (left) or more frequent (right). The pentagon at equal probability deforms, then "
-           "collapses into two digons. Bottom: the fifth feature's norm.")
+CAPTION = (
+    "n=5 equally important features in m=2 dimensions; four have probability 0.05 and the fifth (red) is "
+    "made rarer (left) or more frequent (right). The pentagon at equal probability deforms, then "
+    "collapses into two digons. Bottom: the fifth feature's norm."
+)
 BASE_PROBABILITY = 0.05
 VARIED = 4  # index of the feature whose probability is varied
 
@@ -35,16 +37,27 @@ def experiment(quick: bool) -> ToyConfig:
     varied = BASE_PROBABILITY * np.geomspace(0.1, 10.0, count)
     probability = np.full((count, 5), BASE_PROBABILITY)
     probability[:, VARIED] = varied
-    return ToyConfig(n_features=5, n_hidden=2, n_instances=count, feature_probability=probability,
-                     steps=2000 if quick else 10_000, learning_rate=1e-2 if quick else 3e-3,
-                     restarts=2 if quick else 3, seed=0)
+    return ToyConfig(
+        n_features=5,
+        n_hidden=2,
+        n_instances=count,
+        feature_probability=probability,
+        steps=2000 if quick else 10_000,
+        learning_rate=1e-2 if quick else 3e-3,
+        restarts=2 if quick else 3,
+        seed=0,
+    )
 
 
 def run(quick: bool, out: Path) -> dict:
     config = experiment(quick)
     result = train_once(config)
-    return {"varied_probability": config.feature_probability_array()[:, VARIED],
-            "base_probability": BASE_PROBABILITY, "W": result.W, "loss": result.final_loss}
+    return {
+        "varied_probability": config.feature_probability_array()[:, VARIED],
+        "base_probability": BASE_PROBABILITY,
+        "W": result.W,
+        "loss": result.final_loss,
+    }
 
 
 def plot(data: dict) -> Figure:
@@ -83,12 +96,20 @@ def check(data: dict) -> dict:
     middle = int(np.argmin(np.abs(np.log(varied / float(data["base_probability"])))))
     pentagon = is_regular_polygon(W[middle], 5)
     rare_digons, frequent_digons = is_two_digons(W[0]), is_two_digons(W[-1])
-    shapes = ["pentagon" if is_regular_polygon(w, 5) else "two digons" if is_two_digons(w) else
-              f"{int(represented(w).sum())} features" for w in W]
-    return {"holds": bool(pentagon and rare_digons and frequent_digons),
-            "equal_probability_adjacent_angles_deg": np.round(angle_gaps(W[middle]), 1).tolist(),
-            "equal_probability_is_pentagon": pentagon,
-            "rarest_is_two_digons": rare_digons,
-            "most_frequent_is_two_digons": frequent_digons,
-            "shape_per_probability": shapes,
-            "varied_feature_norm": np.round(np.linalg.norm(W[:, :, VARIED], axis=1), 3).tolist()}
+    shapes = [
+        "pentagon"
+        if is_regular_polygon(w, 5)
+        else "two digons"
+        if is_two_digons(w)
+        else f"{int(represented(w).sum())} features"
+        for w in W
+    ]
+    return {
+        "holds": bool(pentagon and rare_digons and frequent_digons),
+        "equal_probability_adjacent_angles_deg": np.round(angle_gaps(W[middle]), 1).tolist(),
+        "equal_probability_is_pentagon": pentagon,
+        "rarest_is_two_digons": rare_digons,
+        "most_frequent_is_two_digons": frequent_digons,
+        "shape_per_probability": shapes,
+        "varied_feature_norm": np.round(np.linalg.norm(W[:, :, VARIED], axis=1), 3).tolist(),
+    }

@@ -23,24 +23,29 @@ from ..sweeps import SweepSpec
 NAME = "phase_diagrams"
 TITLE = "Phase diagrams, empirical beside theoretical"
 SECTION = "Sec. 4, Superposition as a Phase Change"
-CAPTION = ("Which solution a ReLU-output model learns, by feature probability 1 − S (x) and the extra feature's "
-           "relative importance (y): n=2 features in m=1 dimension (top) and n=3 in m=2 (bottom); trained models "
-           "(left) beside the closed-form theory (right).")
+CAPTION = (
+    "Which solution a ReLU-output model learns, by feature probability 1 − S (x) and the extra feature's "
+    "relative importance (y): n=2 features in m=1 dimension (top) and n=3 in m=2 (bottom); trained models "
+    "(left) beside the closed-form theory (right)."
+)
 MIN_AGREEMENT = {2: 0.85, 3: 0.7}  # share of cells where the trained model's phase is the theory's
 
 
 def experiment(quick: bool) -> dict[str, SweepSpec]:
     """The two sweeps: importance × probability grids, best of k fits per cell."""
     grid, restarts, steps = (6, 2, 400) if quick else (16, 4, 2000)
-    return {f"n{n}_m{m}": phase_spec(n, m, grid=grid, restarts=restarts, steps=steps, seed=0)
-            for n, m in ((2, 1), (3, 2))}
+    return {
+        f"n{n}_m{m}": phase_spec(n, m, grid=grid, restarts=restarts, steps=steps, seed=0) for n, m in ((2, 1), (3, 2))
+    }
 
 
 def run(quick: bool, out: Path) -> dict:
     """Run both sweeps; their resumable working files live in ``out/.phase_diagrams-work`` until both finish."""
     work = Path(out) / f".{NAME}-work"
-    results = {name: run_phase(spec, work / f"{'quick' if quick else 'full'}-{name}", progress=False)
-               for name, spec in experiment(quick).items()}
+    results = {
+        name: run_phase(spec, work / f"{'quick' if quick else 'full'}-{name}", progress=False)
+        for name, spec in experiment(quick).items()
+    }
     shutil.rmtree(work, ignore_errors=True)
     return results
 

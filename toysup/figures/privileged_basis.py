@@ -21,29 +21,45 @@ from ._common import sparsity_label, train_once
 NAME = "privileged_basis"
 TITLE = "Neurons go from monosemantic to polysemantic"
 SECTION = "Sec. 8, Superposition in a Privileged Basis"
-CAPTION = ("n=10 features (importance 0.75^i, yellow = most important) and m=5 ReLU neurons, dense to sparse: "
-           "each bar is one neuron's input weights, one segment per feature. Dense: one feature per neuron; "
-           "sparse: several.")
+CAPTION = (
+    "n=10 features (importance 0.75^i, yellow = most important) and m=5 ReLU neurons, dense to sparse: "
+    "each bar is one neuron's input weights, one segment per feature. Dense: one feature per neuron; "
+    "sparse: several."
+)
 SPARSITIES = (0.0, 0.7, 0.9, 0.97, 0.99)
 
 
 def experiment(quick: bool) -> ToyConfig:
-    return ToyConfig(n_features=10, n_hidden=5, model="relu_hidden", n_instances=len(SPARSITIES),
-                     feature_probability=tuple(1.0 - s for s in SPARSITIES), importance_decay=0.75,
-                     steps=3000 if quick else 10_000, learning_rate=1e-2 if quick else 3e-3,
-                     restarts=2 if quick else 3, seed=0)
+    return ToyConfig(
+        n_features=10,
+        n_hidden=5,
+        model="relu_hidden",
+        n_instances=len(SPARSITIES),
+        feature_probability=tuple(1.0 - s for s in SPARSITIES),
+        importance_decay=0.75,
+        steps=3000 if quick else 10_000,
+        learning_rate=1e-2 if quick else 3e-3,
+        restarts=2 if quick else 3,
+        seed=0,
+    )
 
 
 def run(quick: bool, out: Path) -> dict:
     config = experiment(quick)
     result = train_once(config)
-    return {"sparsity": SPARSITIES, "importance": config.importance_array()[0], "W": result.W, "b": result.b,
-            "loss": result.final_loss}
+    return {
+        "sparsity": SPARSITIES,
+        "importance": config.importance_array()[0],
+        "W": result.W,
+        "b": result.b,
+        "loss": result.final_loss,
+    }
 
 
 def plot(data: dict) -> Figure:
-    return plots.neuron_feature_weights(np.asarray(data["W"]), np.asarray(data["importance"]),
-                                        titles=[sparsity_label(1 - s) for s in data["sparsity"]])
+    return plots.neuron_feature_weights(
+        np.asarray(data["W"]), np.asarray(data["importance"]), titles=[sparsity_label(1 - s) for s in data["sparsity"]]
+    )
 
 
 def check(data: dict) -> dict:
@@ -57,8 +73,10 @@ def check(data: dict) -> dict:
     counts = [int(represented(w).sum()) for w in W]
     dense_holds = polysemantic[0] == 0 and monosemantic[0] > 0 and counts[0] <= n_hidden
     sparse_holds = counts[-1] > n_hidden and polysemantic[-1] >= n_hidden / 2
-    return {"holds": bool(dense_holds and sparse_holds),
-            "monosemantic_neurons_per_sparsity": monosemantic,
-            "polysemantic_neurons_per_sparsity": polysemantic,
-            "mean_top_feature_share_per_sparsity": [float(np.nanmean(s)) for s in shares],
-            "represented_features_per_sparsity": counts}
+    return {
+        "holds": bool(dense_holds and sparse_holds),
+        "monosemantic_neurons_per_sparsity": monosemantic,
+        "polysemantic_neurons_per_sparsity": polysemantic,
+        "mean_top_feature_share_per_sparsity": [float(np.nanmean(s)) for s in shares],
+        "represented_features_per_sparsity": counts,
+    }

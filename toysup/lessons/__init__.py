@@ -27,6 +27,14 @@ from .checks import check_monte_carlo_loss as check_monte_carlo_loss
 from .checks import check_neuron_alignment as check_neuron_alignment
 from .checks import check_regular_polygon as check_regular_polygon
 from .checks import check_weighted_loss as check_weighted_loss
+from .course import build as build
+from .course import is_quick as is_quick
+from .course import lesson_paths as lesson_paths
+from .course import lesson_title as lesson_title
+from .course import load_solutions as load_solutions
+from .course import read_lesson as read_lesson
+from .course import run_lesson as run_lesson
+from .course import solution_path as solution_path
 from .sae_checks import check_dead_latents as check_dead_latents
 from .sae_checks import check_gated_encode as check_gated_encode
 from .sae_checks import check_jumprelu as check_jumprelu
@@ -37,11 +45,3 @@ from .sae_checks import check_sae_encode as check_sae_encode
 from .sae_checks import check_sae_loss as check_sae_loss
 from .sae_checks import check_shrinkage as check_shrinkage
 from .sae_checks import check_topk_activation as check_topk_activation
-from .course import build as build
-from .course import is_quick as is_quick
-from .course import lesson_paths as lesson_paths
-from .course import lesson_title as lesson_title
-from .course import read_lesson as read_lesson
-from .course import load_solutions as load_solutions
-from .course import run_lesson as run_lesson
-from .course import solution_path as solution_path

@@ -7,7 +7,8 @@ expected, so the student knows where to look.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -42,12 +43,20 @@ def assert_close(name: str, case: str, got: Any, expected: Any, *, atol: float =
         where = tuple(int(i) for i in np.argwhere(wrong)[0])
         at = f" at index {where}" if where else ""
         count = f" ({int(wrong.sum())} of {wrong.size} values wrong)" if wrong.size > 1 else ""
-        raise AssertionError(f"{name} on {case}: wrong value{at}: got {got[where]:.6g}, expected {expected[where]:.6g}"
-                             f"{count}")
+        raise AssertionError(
+            f"{name} on {case}: wrong value{at}: got {got[where]:.6g}, expected {expected[where]:.6g}{count}"
+        )
 
 
-def compare(name: str, student: Callable, reference: Callable, cases: Iterable[tuple[str, tuple]], *,
-            atol: float = 1e-5, rtol: float = 1e-4) -> int:
+def compare(
+    name: str,
+    student: Callable,
+    reference: Callable,
+    cases: Iterable[tuple[str, tuple]],
+    *,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+) -> int:
     """Check ``student(*args) ≈ reference(*args)`` on every ``(case, args)``; returns the number of cases."""
     count = 0
     for case, args in cases:

@@ -14,8 +14,11 @@ import numpy as np
 from .. import metrics, theory
 from ._harness import as_array, assert_close, call, compare, passed, shapes
 
-NOT_DIFFERENTIABLE = (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError,
-                       jax.errors.TracerBoolConversionError)
+NOT_DIFFERENTIABLE = (
+    jax.errors.TracerArrayConversionError,
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerBoolConversionError,
+)
 
 
 def _random_weights(rng: np.random.Generator, n_hidden: int, n_features: int) -> np.ndarray:
@@ -24,14 +27,17 @@ def _random_weights(rng: np.random.Generator, n_hidden: int, n_features: int) ->
 
 def _assert_differentiable(name: str, case: str, student, reference, args: tuple, argnum: int) -> None:
     """The gradient of Σ output² through the student's function equals the reference's."""
+
     def squared(function):
         return lambda *a: jnp.sum(jnp.asarray(function(*a)) ** 2)
 
     try:
         got = jax.grad(squared(student), argnums=argnum)(*args)
     except NOT_DIFFERENTIABLE:
-        raise AssertionError(f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy, "
-                             f"and without Python `if` on array values") from None
+        raise AssertionError(
+            f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy, "
+            f"and without Python `if` on array values"
+        ) from None
     except NotImplementedError:
         raise AssertionError(f"{name}: not written yet — replace `raise NotImplementedError` with your code") from None
     expected = jax.grad(squared(reference), argnums=argnum)(*args)
@@ -48,11 +54,13 @@ def check_draw_sparse_features(draw_sparse_features) -> None:
     n_features, batch_size = 8, 20_000
     for probability in (1.0, 0.3, 0.05):
         case = f"feature_probability={probability}, {n_features} features × {batch_size} samples"
-        x = as_array(name, case, call(name, case, draw_sparse_features, jax.random.key(1), probability, n_features,
-                                      batch_size))
+        x = as_array(
+            name, case, call(name, case, draw_sparse_features, jax.random.key(1), probability, n_features, batch_size)
+        )
         if x.shape != (n_features, batch_size):
-            raise AssertionError(f"{name} on {case}: returned shape {x.shape}, expected (features, batch) = "
-                                 f"{(n_features, batch_size)}")
+            raise AssertionError(
+                f"{name} on {case}: returned shape {x.shape}, expected (features, batch) = {(n_features, batch_size)}"
+            )
         if x.min() < 0 or x.max() > 1:
             raise AssertionError(f"{name} on {case}: values must lie in [0, 1], found {x.min():.3g} … {x.max():.3g}")
         active = x != 0
@@ -60,17 +68,23 @@ def check_draw_sparse_features(draw_sparse_features) -> None:
         per_feature = active.mean(axis=1)
         if np.any(np.abs(per_feature - probability) > spread):
             worst = int(np.argmax(np.abs(per_feature - probability)))
-            raise AssertionError(f"{name} on {case}: each feature should be non-zero with probability {probability}, "
-                                 f"feature {worst} is non-zero in {per_feature[worst]:.3f} of the samples")
+            raise AssertionError(
+                f"{name} on {case}: each feature should be non-zero with probability {probability}, "
+                f"feature {worst} is non-zero in {per_feature[worst]:.3f} of the samples"
+            )
         mean_active = x[active].mean()
         if abs(mean_active - 0.5) > 0.02:
-            raise AssertionError(f"{name} on {case}: non-zero values should be uniform on [0, 1] (mean 0.5), "
-                                 f"yours have mean {mean_active:.3f}")
+            raise AssertionError(
+                f"{name} on {case}: non-zero values should be uniform on [0, 1] (mean 0.5), "
+                f"yours have mean {mean_active:.3f}"
+            )
         if probability < 1:
             together = np.corrcoef(active[0], active[1])[0, 1]
             if abs(together) > 0.05:
-                raise AssertionError(f"{name} on {case}: features should switch on independently, but features 0 "
-                                     f"and 1 are non-zero together with correlation {together:.2f}")
+                raise AssertionError(
+                    f"{name} on {case}: features should switch on independently, but features 0 "
+                    f"and 1 are non-zero together with correlation {together:.2f}"
+                )
         n_tests += 1
     case = "the same key twice"
     first = as_array(name, case, call(name, case, draw_sparse_features, jax.random.key(7), 0.5, 3, 50))
@@ -124,8 +138,12 @@ def check_weighted_loss(weighted_loss) -> None:
         cases.append((f"random inputs, {shapes(x, x_reconstructed, importance)}", (x, x_reconstructed, importance)))
     x, x_reconstructed, importance = cases[0][1]
     cases.append(("a perfect reconstruction (loss 0)", (x, x.copy(), importance)))
-    cases.append(("importance 0 for every feature but the first",
-                  (x, x_reconstructed, np.eye(1, len(importance), dtype=np.float32)[0])))
+    cases.append(
+        (
+            "importance 0 for every feature but the first",
+            (x, x_reconstructed, np.eye(1, len(importance), dtype=np.float32)[0]),
+        )
+    )
     cases.append(("importance 10 for every feature", (x, x_reconstructed, np.full_like(importance, 10.0))))
     n_tests = compare("weighted_loss", weighted_loss, _weighted_loss, cases)
     _assert_differentiable("weighted_loss", "d/dx' of random inputs", weighted_loss, _weighted_loss, cases[0][1], 1)
@@ -182,8 +200,7 @@ def check_feature_norms(feature_norms) -> None:
 
 def check_interference(interference) -> None:
     """``interference(W)`` -> Σ_{j≠i} (Ŵ_i · W_j)² per feature, 0 for a zero feature, shape (features,)."""
-    passed("interference", compare("interference", interference, metrics.interference, _weight_cases(4),
-                                   atol=1e-4))
+    passed("interference", compare("interference", interference, metrics.interference, _weight_cases(4), atol=1e-4))
 
 
 def _linear_model_loss(importance, feature_probability, n_hidden):
@@ -214,19 +231,25 @@ _PROBABILITIES = np.array([0.0, 0.01, 0.1, 0.3, 0.5, 0.9, 1.0])
 
 def check_dropped_feature_loss(dropped_feature_loss) -> None:
     """``dropped_feature_loss(feature_probability)`` -> min_b E[(x − b)²] = Var(x) = p/3 − p²/4, elementwise."""
-    cases = [("an array of probabilities from 0 to 1", (_PROBABILITIES,)),
-             ("p = 0.5 as a Python float", (0.5,)),
-             ("a (2, 3) grid of probabilities", (np.array([[0.02, 0.2, 0.7], [0.05, 0.4, 1.0]]),))]
-    passed("dropped_feature_loss", compare("dropped_feature_loss", dropped_feature_loss, theory.feature_variance,
-                                           cases))
+    cases = [
+        ("an array of probabilities from 0 to 1", (_PROBABILITIES,)),
+        ("p = 0.5 as a Python float", (0.5,)),
+        ("a (2, 3) grid of probabilities", (np.array([[0.02, 0.2, 0.7], [0.05, 0.4, 1.0]]),)),
+    ]
+    passed(
+        "dropped_feature_loss", compare("dropped_feature_loss", dropped_feature_loss, theory.feature_variance, cases)
+    )
 
 
 def check_antipodal_loss_without_bias(antipodal_loss_without_bias) -> None:
     """``antipodal_loss_without_bias(feature_probability)`` -> E[(x₁ − ReLU(x₁ − x₂))²] (= p²/6), elementwise."""
     cases = [("an array of probabilities from 0 to 1", (_PROBABILITIES,)), ("p = 0.3 as a Python float", (0.3,))]
-    passed("antipodal_loss_without_bias",
-           compare("antipodal_loss_without_bias", antipodal_loss_without_bias,
-                   lambda p: theory.antipodal_loss(p, 0.0), cases))
+    passed(
+        "antipodal_loss_without_bias",
+        compare(
+            "antipodal_loss_without_bias", antipodal_loss_without_bias, lambda p: theory.antipodal_loss(p, 0.0), cases
+        ),
+    )
 
 
 def check_candidate_losses(candidate_losses) -> None:
@@ -234,9 +257,11 @@ def check_candidate_losses(candidate_losses) -> None:
     [I·V, V, (1 + I)·f*] stacked on a new last axis (broadcasting p against I)."""
     probability = np.logspace(-2, 0, 8)[None, :]
     importance = np.logspace(-1, 1, 6)[:, None]
-    cases = [("a 6 × 8 grid (importance rows × probability columns)", (probability, importance)),
-             ("scalars p = 0.1, I = 2", (0.1, 2.0)),
-             ("dense features p = 1, I = 1", (1.0, 1.0))]
+    cases = [
+        ("a 6 × 8 grid (importance rows × probability columns)", (probability, importance)),
+        ("scalars p = 0.1, I = 2", (0.1, 2.0)),
+        ("dense features p = 1, I = 1", (1.0, 1.0)),
+    ]
     passed("candidate_losses", compare("candidate_losses", candidate_losses, theory.candidate_losses_2, cases))
 
 
@@ -249,17 +274,32 @@ def check_monte_carlo_loss(monte_carlo_loss) -> None:
         expected = theory.candidate_losses_2(probability, extra_importance)
         biases = theory.candidate_biases_2(probability)
         for label, (W, b) in enumerate(zip(theory.candidate_weights_2(), biases)):
-            case = (f"the '{theory.PHASE_LABELS_2[label]}' candidate W={W.tolist()}, b={np.round(b, 4).tolist()}, "
-                    f"I={importance.tolist()}, p={probability}, 200000 samples")
-            got = as_array(name, case, call(name, case, monte_carlo_loss, W.astype(np.float32),
-                                            b.astype(np.float32), importance, probability,
-                                            jax.random.key(n_tests), 200_000))
+            case = (
+                f"the '{theory.PHASE_LABELS_2[label]}' candidate W={W.tolist()}, b={np.round(b, 4).tolist()}, "
+                f"I={importance.tolist()}, p={probability}, 200000 samples"
+            )
+            got = as_array(
+                name,
+                case,
+                call(
+                    name,
+                    case,
+                    monte_carlo_loss,
+                    W.astype(np.float32),
+                    b.astype(np.float32),
+                    importance,
+                    probability,
+                    jax.random.key(n_tests),
+                    200_000,
+                ),
+            )
             if got.shape != ():
                 raise AssertionError(f"{name} on {case}: return one number (the mean loss), got shape {got.shape}")
             # 200,000 samples leave a relative standard error below 1%: 5% is a wide margin.
             if not np.isclose(got, expected[label], rtol=0.05, atol=2e-4):
-                raise AssertionError(f"{name} on {case}: got {float(got):.5g}, the closed form gives "
-                                     f"{expected[label]:.5g}")
+                raise AssertionError(
+                    f"{name} on {case}: got {float(got):.5g}, the closed form gives {expected[label]:.5g}"
+                )
             n_tests += 1
     passed(name, n_tests)
 
@@ -269,15 +309,25 @@ def check_monte_carlo_loss(monte_carlo_loss) -> None:
 
 def check_feature_dimensionality(feature_dimensionality) -> None:
     """``feature_dimensionality(W)`` -> D_i = ‖W_i‖⁴ / Σ_j (W_i · W_j)² per feature (0 for a zero feature)."""
-    passed("feature_dimensionality", compare("feature_dimensionality", feature_dimensionality,
-                                             metrics.feature_dimensionality, _weight_cases(6), atol=1e-4))
+    passed(
+        "feature_dimensionality",
+        compare(
+            "feature_dimensionality",
+            feature_dimensionality,
+            metrics.feature_dimensionality,
+            _weight_cases(6),
+            atol=1e-4,
+        ),
+    )
 
 
 def check_dimensions_per_feature(dimensions_per_feature) -> None:
     """``dimensions_per_feature(W)`` -> D* = m / ‖W‖_F², one number (0 for W = 0)."""
     cases = _weight_cases(7) + [("W = 0", (np.zeros((2, 4), np.float32),))]
-    passed("dimensions_per_feature", compare("dimensions_per_feature", dimensions_per_feature,
-                                             metrics.dimensions_per_feature, cases, atol=1e-4))
+    passed(
+        "dimensions_per_feature",
+        compare("dimensions_per_feature", dimensions_per_feature, metrics.dimensions_per_feature, cases, atol=1e-4),
+    )
 
 
 def check_regular_polygon(regular_polygon) -> None:
@@ -289,8 +339,13 @@ def check_regular_polygon(regular_polygon) -> None:
         if W.shape != (2, n_vertices):
             raise AssertionError(f"{name} on {case}: returned shape {W.shape}, expected (2, {n_vertices})")
         assert_close(name, f"{case} (every column a unit vector)", np.linalg.norm(W, axis=0), np.ones(n_vertices))
-        assert_close(name, f"{case} (neighbouring directions {360 / n_vertices:g}° apart)", _angle_gaps(W),
-                     np.full(n_vertices, 360.0 / n_vertices), atol=1e-3)
+        assert_close(
+            name,
+            f"{case} (neighbouring directions {360 / n_vertices:g}° apart)",
+            _angle_gaps(W),
+            np.full(n_vertices, 360.0 / n_vertices),
+            atol=1e-3,
+        )
         n_tests += 1
     passed(name, n_tests)
 
@@ -307,8 +362,10 @@ def _cosine_similarities(W):
 def check_cosine_similarities(cosine_similarities) -> None:
     """``cosine_similarities(W)`` -> (features, features) matrix of Ŵ_i · Ŵ_j; rows and columns of a zero
     feature are 0."""
-    passed("cosine_similarities", compare("cosine_similarities", cosine_similarities, _cosine_similarities,
-                                          _weight_cases(8), atol=1e-4))
+    passed(
+        "cosine_similarities",
+        compare("cosine_similarities", cosine_similarities, _cosine_similarities, _weight_cases(8), atol=1e-4),
+    )
 
 
 def _neuron_alignment(W):
@@ -320,8 +377,10 @@ def _neuron_alignment(W):
 def check_neuron_alignment(neuron_alignment) -> None:
     """``neuron_alignment(W)`` -> per feature max_k W_ki² / Σ_k W_ki² (the largest share of ‖W_i‖² on one
     neuron; 1 for a monosemantic direction), 0 for a zero feature."""
-    passed("neuron_alignment", compare("neuron_alignment", neuron_alignment, _neuron_alignment, _weight_cases(9),
-                                       atol=1e-4))
+    passed(
+        "neuron_alignment",
+        compare("neuron_alignment", neuron_alignment, _neuron_alignment, _weight_cases(9), atol=1e-4),
+    )
 
 
 def check_exact_abs_weights(exact_abs_weights) -> None:
@@ -335,8 +394,10 @@ def check_exact_abs_weights(exact_abs_weights) -> None:
             raise AssertionError(f"{name} on {case}: return the pair (W1, W2)")
         W1, W2 = (as_array(name, case, W) for W in result)
         if W1.shape != (2 * n_features, n_features) or W2.shape != (n_features, 2 * n_features):
-            raise AssertionError(f"{name} on {case}: W1 must have shape {(2 * n_features, n_features)} and W2 "
-                                 f"{(n_features, 2 * n_features)}, got {W1.shape} and {W2.shape}")
+            raise AssertionError(
+                f"{name} on {case}: W1 must have shape {(2 * n_features, n_features)} and W2 "
+                f"{(n_features, 2 * n_features)}, got {W1.shape} and {W2.shape}"
+            )
         x = rng.uniform(-1, 1, size=(n_features, 100))
         x[:, :3] = 0.0  # and some zeros
         output = np.maximum(W2 @ np.maximum(W1 @ x, 0), 0)

@@ -27,8 +27,10 @@ def lessons_folder() -> Path:
     """The top-level ``lessons/`` folder of the toysup checkout this package is installed from."""
     folder = Path(__file__).resolve().parents[2] / "lessons"
     if not folder.is_dir():
-        raise ValueError(f"lessons: no lessons folder at {folder}; the lessons ship with the toysup repository — "
-                         f"clone it and install with `pip install -e .`")
+        raise ValueError(
+            f"lessons: no lessons folder at {folder}; the lessons ship with the toysup repository — "
+            f"clone it and install with `pip install -e .`"
+        )
     return folder
 
 
@@ -94,8 +96,11 @@ def load_solutions(lesson: str | Path) -> dict[str, Any]:
     spec = importlib.util.spec_from_file_location(f"toysup_solutions_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return {name: value for name, value in vars(module).items()
-            if callable(value) and getattr(value, "__module__", None) == module.__name__}
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if callable(value) and getattr(value, "__module__", None) == module.__name__
+    }
 
 
 def run_lesson(lesson: str | Path, solutions: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -15,10 +15,12 @@ from .checks import NOT_DIFFERENTIABLE
 
 
 def _random_params(rng: np.random.Generator, n_latents: int, n_inputs: int) -> dict[str, np.ndarray]:
-    return {"W_enc": rng.normal(size=(n_latents, n_inputs)).astype(np.float32),
-            "b_enc": rng.normal(scale=0.3, size=n_latents).astype(np.float32),
-            "W_dec": rng.normal(size=(n_latents, n_inputs)).astype(np.float32),  # rows not unit: the L1 weighting shows
-            "b_dec": rng.normal(scale=0.3, size=n_inputs).astype(np.float32)}
+    return {
+        "W_enc": rng.normal(size=(n_latents, n_inputs)).astype(np.float32),
+        "b_enc": rng.normal(scale=0.3, size=n_latents).astype(np.float32),
+        "W_dec": rng.normal(size=(n_latents, n_inputs)).astype(np.float32),  # rows not unit: the L1 weighting shows
+        "b_dec": rng.normal(scale=0.3, size=n_inputs).astype(np.float32),
+    }
 
 
 def _sae_cases(seed: int) -> list[tuple[str, dict, np.ndarray]]:
@@ -66,8 +68,9 @@ def check_sae_loss(sae_loss) -> None:
     try:
         got = jax.grad(sae_loss)(jax.tree.map(jnp.asarray, params), x, 0.3)
     except NOT_DIFFERENTIABLE:
-        raise AssertionError(f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy"
-                             ) from None
+        raise AssertionError(
+            f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy"
+        ) from None
     except Exception as error:
         raise AssertionError(f"{name} raised {type(error).__name__} on {case}: {error}") from error
     expected = jax.grad(_sae_loss)(jax.tree.map(jnp.asarray, params), x, 0.3)
@@ -96,13 +99,17 @@ def check_mean_max_cosine_similarity(mean_max_cosine_similarity) -> None:
         ("decoder = truth (MMCS 1)", (truth.copy(), truth)),
         ("decoder rows scaled by 0.1 … 10 (norms must not matter)", (truth * rng.uniform(0.1, 10, (6, 1)), truth)),
         ("decoder = −truth", (-truth, truth)),
-        ("a pentagon against a rotated 8-latent decoder",
-         (np.stack([np.cos(np.arange(8) * 0.8), np.sin(np.arange(8) * 0.8)], axis=1), pentagon)),
+        (
+            "a pentagon against a rotated 8-latent decoder",
+            (np.stack([np.cos(np.arange(8) * 0.8), np.sin(np.arange(8) * 0.8)], axis=1), pentagon),
+        ),
         ("random: 3 latents, 6 features", (rng.normal(size=(3, 4)), truth)),
         ("random: 20 latents, 6 features", (rng.normal(size=(20, 4)), truth)),
     ]
-    passed("mean_max_cosine_similarity", compare("mean_max_cosine_similarity", mean_max_cosine_similarity,
-                                                 _mean_max_cosine_similarity, cases))
+    passed(
+        "mean_max_cosine_similarity",
+        compare("mean_max_cosine_similarity", mean_max_cosine_similarity, _mean_max_cosine_similarity, cases),
+    )
 
 
 def _dead_latents(codes):
@@ -116,10 +123,12 @@ def check_dead_latents(dead_latents) -> None:
     codes[:, [2, 7]] = 0.0
     one_sample = np.zeros((1, 4))
     one_sample[0, 1] = 0.5
-    cases = [("sparse codes with latents 2 and 7 dead", (codes,)),
-             ("no latent ever fires", (np.zeros((8, 5)),)),
-             ("every latent fires", (np.ones((3, 6)),)),
-             ("one sample", (one_sample,))]
+    cases = [
+        ("sparse codes with latents 2 and 7 dead", (codes,)),
+        ("no latent ever fires", (np.zeros((8, 5)),)),
+        ("every latent fires", (np.ones((3, 6)),)),
+        ("one sample", (one_sample,)),
+    ]
     name = "dead_latents"
     for case, (value,) in cases:
         got = as_array(name, case, call(name, case, dead_latents, value))
@@ -151,21 +160,33 @@ def check_resample_dead_latents(resample_dead_latents) -> None:
             assert_close(name, f"{case}: the live latents' {key} must not change", new[key][~dead], params[key][~dead])
         if dead.any():
             decoder = new["W_dec"][dead]
-            assert_close(name, f"{case}: resampled decoder rows must be unit vectors", np.linalg.norm(decoder, axis=1),
-                         np.ones(dead.sum()), atol=1e-4)
+            assert_close(
+                name,
+                f"{case}: resampled decoder rows must be unit vectors",
+                np.linalg.norm(decoder, axis=1),
+                np.ones(dead.sum()),
+                atol=1e-4,
+            )
             directions = _unit_rows(x - params["b_dec"])
             distance = np.min(np.linalg.norm(decoder[:, None, :] - directions[None], axis=-1), axis=1)
             if np.any(distance > 1e-4):
-                raise AssertionError(f"{name} on {case}: a resampled decoder row is not the direction (x_k − b_dec) / "
-                                     f"‖x_k − b_dec‖ of any input x_k of the batch")
-            assert_close(name, f"{case}: resampled encoder rows must be 0.2 × their decoder rows",
-                         new["W_enc"][dead], 0.2 * decoder, atol=1e-5)
-            assert_close(name, f"{case}: resampled encoder biases must be 0", new["b_enc"][dead],
-                         np.zeros(dead.sum()))
+                raise AssertionError(
+                    f"{name} on {case}: a resampled decoder row is not the direction (x_k − b_dec) / "
+                    f"‖x_k − b_dec‖ of any input x_k of the batch"
+                )
+            assert_close(
+                name,
+                f"{case}: resampled encoder rows must be 0.2 × their decoder rows",
+                new["W_enc"][dead],
+                0.2 * decoder,
+                atol=1e-5,
+            )
+            assert_close(name, f"{case}: resampled encoder biases must be 0", new["b_enc"][dead], np.zeros(dead.sum()))
         n_tests += 1
     dead = jnp.asarray(np.arange(8) % 2 == 0)
-    first, second = (call(name, "the same key twice", resample_dead_latents, params, dead, x, jax.random.key(99))
-                     for _ in range(2))
+    first, second = (
+        call(name, "the same key twice", resample_dead_latents, params, dead, x, jax.random.key(99)) for _ in range(2)
+    )
     if not np.array_equal(as_array(name, "", first["W_dec"]), as_array(name, "", second["W_dec"])):
         raise AssertionError(f"{name}: the same key must give the same result — draw the inputs with `key`")
     passed(name, n_tests + 1)
@@ -176,7 +197,7 @@ def check_resample_dead_latents(resample_dead_latents) -> None:
 
 def _topk_activation(pre_activations, k):
     pre = np.asarray(pre_activations, dtype=np.float64)
-    kth = -np.sort(-pre, axis=1)[:, k - 1:k]
+    kth = -np.sort(-pre, axis=1)[:, k - 1 : k]
     return np.where(pre >= kth, np.maximum(pre, 0.0), 0.0)
 
 
@@ -184,11 +205,13 @@ def check_topk_activation(topk_activation) -> None:
     """``topk_activation(pre_activations, k)`` -> ReLU of the k largest pre-activations of each row, 0 elsewhere."""
     rng = np.random.default_rng(16)
     pre = rng.normal(size=(16, 10))
-    cases = [("random (16, 10), k=3", (pre, 3)),
-             ("k=1", (pre, 1)),
-             ("k = every latent (just a ReLU)", (pre, 10)),
-             ("all pre-activations negative, k=2 (everything 0)", (-np.abs(pre), 2)),
-             ("one sample (1, 50), k=5", (rng.normal(size=(1, 50)), 5))]
+    cases = [
+        ("random (16, 10), k=3", (pre, 3)),
+        ("k=1", (pre, 1)),
+        ("k = every latent (just a ReLU)", (pre, 10)),
+        ("all pre-activations negative, k=2 (everything 0)", (-np.abs(pre), 2)),
+        ("one sample (1, 50), k=5", (rng.normal(size=(1, 50)), 5)),
+    ]
     passed("topk_activation", compare("topk_activation", topk_activation, _topk_activation, cases))
 
 
@@ -202,10 +225,12 @@ def check_jumprelu(jumprelu) -> None:
     rng = np.random.default_rng(17)
     pre = rng.normal(size=(12, 6))
     threshold = rng.uniform(0.1, 1.0, size=6)
-    cases = [("random (12, 6), thresholds in [0.1, 1]", (pre, threshold)),
-             ("z exactly at the threshold (stays 0)", (np.tile(threshold, (2, 1)), threshold)),
-             ("threshold 0 (a ReLU)", (pre, np.zeros(6))),
-             ("large thresholds (everything 0)", (pre, np.full(6, 10.0)))]
+    cases = [
+        ("random (12, 6), thresholds in [0.1, 1]", (pre, threshold)),
+        ("z exactly at the threshold (stays 0)", (np.tile(threshold, (2, 1)), threshold)),
+        ("threshold 0 (a ReLU)", (pre, np.zeros(6))),
+        ("large thresholds (everything 0)", (pre, np.full(6, 10.0))),
+    ]
     passed("jumprelu", compare("jumprelu", jumprelu, _jumprelu, cases))
 
 
@@ -221,12 +246,16 @@ def check_jumprelu_threshold_gradient(jumprelu_threshold_gradient) -> None:
     rng = np.random.default_rng(18)
     threshold = rng.uniform(0.2, 1.0, size=5)
     near = threshold + rng.uniform(-0.04, 0.04, size=(20, 5))  # mostly inside the window of width ε = 0.1
-    cases = [("pre-activations within ±0.04 of θ, ε = 0.1", (near, threshold, 0.1)),
-             ("the same with ε = 0.05 (some outside)", (near, threshold, 0.05)),
-             ("pre-activations far from θ (all 0)", (threshold + 5.0 + np.zeros((3, 5)), threshold, 0.1)),
-             ("random, ε = 1", (rng.normal(size=(8, 5)), threshold, 1.0))]
-    passed("jumprelu_threshold_gradient", compare("jumprelu_threshold_gradient", jumprelu_threshold_gradient,
-                                                  _jumprelu_threshold_gradient, cases))
+    cases = [
+        ("pre-activations within ±0.04 of θ, ε = 0.1", (near, threshold, 0.1)),
+        ("the same with ε = 0.05 (some outside)", (near, threshold, 0.05)),
+        ("pre-activations far from θ (all 0)", (threshold + 5.0 + np.zeros((3, 5)), threshold, 0.1)),
+        ("random, ε = 1", (rng.normal(size=(8, 5)), threshold, 1.0)),
+    ]
+    passed(
+        "jumprelu_threshold_gradient",
+        compare("jumprelu_threshold_gradient", jumprelu_threshold_gradient, _jumprelu_threshold_gradient, cases),
+    )
 
 
 def _gated_encode(params, x):
@@ -243,14 +272,25 @@ def check_gated_encode(gated_encode) -> None:
     for seed, (case, params, x) in enumerate(_sae_cases(19)):
         rng = np.random.default_rng(seed)
         n_latents = params["b_enc"].shape[0]
-        gated = {**params, "r_mag": rng.normal(scale=0.5, size=n_latents).astype(np.float32),
-                 "b_mag": rng.normal(scale=0.5, size=n_latents).astype(np.float32)}
+        gated = {
+            **params,
+            "r_mag": rng.normal(scale=0.5, size=n_latents).astype(np.float32),
+            "b_mag": rng.normal(scale=0.5, size=n_latents).astype(np.float32),
+        }
         cases.append((case, (gated, x)))
     params, x = cases[0][1]
-    cases.append(("the gate open everywhere (b_enc = 100): just ReLU(π_mag)",
-                  ({**params, "b_enc": np.full_like(params["b_enc"], 100.0)}, x)))
-    cases.append(("π_mag negative everywhere (b_mag = −100): all 0",
-                  ({**params, "b_mag": np.full_like(params["b_mag"], -100.0)}, x)))
+    cases.append(
+        (
+            "the gate open everywhere (b_enc = 100): just ReLU(π_mag)",
+            ({**params, "b_enc": np.full_like(params["b_enc"], 100.0)}, x),
+        )
+    )
+    cases.append(
+        (
+            "π_mag negative everywhere (b_mag = −100): all 0",
+            ({**params, "b_mag": np.full_like(params["b_mag"], -100.0)}, x),
+        )
+    )
     passed("gated_encode", compare("gated_encode", gated_encode, _gated_encode, cases))
 
 
@@ -264,8 +304,10 @@ def check_shrinkage(shrinkage) -> None:
     rng = np.random.default_rng(20)
     x = rng.normal(size=(100, 6))
     noise = rng.normal(scale=0.1, size=x.shape)
-    cases = [("a perfect reconstruction (γ = 1)", (x, x.copy())),
-             ("x̂ = 0.8 x (γ = 0.8)", (x, 0.8 * x)),
-             ("x̂ = 1.2 x + noise", (x, 1.2 * x + noise)),
-             ("one sample", (x[:1], 0.5 * x[:1] + noise[:1]))]
+    cases = [
+        ("a perfect reconstruction (γ = 1)", (x, x.copy())),
+        ("x̂ = 0.8 x (γ = 0.8)", (x, 0.8 * x)),
+        ("x̂ = 1.2 x + noise", (x, 1.2 * x + noise)),
+        ("one sample", (x[:1], 0.5 * x[:1] + noise[:1])),
+    ]
     passed("shrinkage", compare("shrinkage", shrinkage, _shrinkage, cases))

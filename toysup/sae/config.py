@@ -9,7 +9,7 @@ program; everything else is shared by the instances.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -42,8 +42,9 @@ class SAEConfig(Config):
         None means min(n_inputs // 2, n_latents) rounded up to >= 1 (Gao et al. use d / 2).
       aux_coefficient: α of the AuxK loss (``topk`` / ``batchtopk``), >= 0; 0 turns it off. Gao et al.: 1/32.
       dead_window: a latent that has not fired for this many steps is dead, >= 1.
-      resampling: dead-latent resampling of the penalty-based SAEs (``relu``, ``gated``, ``jumprelu``): ``none``, ``random`` (a random direction) or
-        ``inputs`` (towards a poorly reconstructed input of the batch, Bricken et al. 2023). It happens every
+      resampling: dead-latent resampling of the penalty-based SAEs (``relu``, ``gated``, ``jumprelu``):
+        ``none``, ``random`` (a random direction) or ``inputs`` (towards a poorly reconstructed input of the
+        batch, Bricken et al. 2023). It happens every
         ``dead_window`` steps during the first half of training.
       l0_coefficient: λ of ``jumprelu``'s L0 penalty, >= 0; one value or one per instance.
       jumprelu_bandwidth: ε of the rectangle kernel of the straight-through threshold gradient, > 0.
@@ -124,8 +125,9 @@ class SAEConfig(Config):
         if not isinstance(value, tuple):
             return (value,)
         if len(value) != self.n_instances or any(isinstance(v, tuple) for v in value):
-            raise ValueError(f"{name}: must be one number or one per instance (n_instances={self.n_instances}), "
-                             f"got {value!r}")
+            raise ValueError(
+                f"{name}: must be one number or one per instance (n_instances={self.n_instances}), got {value!r}"
+            )
         return value
 
     def per_instance(self, name: str) -> np.ndarray:

@@ -62,12 +62,15 @@ class Activations:
     def n_inputs(self) -> int:
         return self.truth.shape[2]
 
-    def repeat(self, n: int) -> "Activations":
+    def repeat(self, n: int) -> Activations:
         """Each instance repeated ``n`` times in a row (instance i becomes i·n … i·n + n − 1): seeds of SAEs."""
-        return replace(self, arrays={k: np.repeat(v, n, axis=0) for k, v in self.arrays.items()},
-                       truth=np.repeat(self.truth, n, axis=0))
+        return replace(
+            self,
+            arrays={k: np.repeat(v, n, axis=0) for k, v in self.arrays.items()},
+            truth=np.repeat(self.truth, n, axis=0),
+        )
 
-    def take(self, instances: Any) -> "Activations":
+    def take(self, instances: Any) -> Activations:
         """The given instances, in the given order."""
         index = np.atleast_1d(np.asarray(instances))
         return replace(self, arrays={k: v[index] for k, v in self.arrays.items()}, truth=self.truth[index])
@@ -77,12 +80,18 @@ def stack(parts: list[Activations]) -> Activations:
     """Concatenate the instances of several activations with the same sampler, options and shapes."""
     first = parts[0]
     for part in parts[1:]:
-        if part.sampler != first.sampler or part.options != first.options or part.truth.shape[1:] != \
-                first.truth.shape[1:]:
+        if (
+            part.sampler != first.sampler
+            or part.options != first.options
+            or part.truth.shape[1:] != first.truth.shape[1:]
+        ):
             raise ValueError("activations: can only stack activations of the same sampler, options and shape")
-    return Activations(first.sampler, first.options,
-                       {k: np.concatenate([p.arrays[k] for p in parts]) for k in first.arrays},
-                       np.concatenate([p.truth for p in parts]))
+    return Activations(
+        first.sampler,
+        first.options,
+        {k: np.concatenate([p.arrays[k] for p in parts]) for k in first.arrays},
+        np.concatenate([p.truth for p in parts]),
+    )
 
 
 def toy_activations(result: Any, *, min_norm: float = 0.5) -> Activations:
@@ -94,8 +103,9 @@ def toy_activations(result: Any, *, min_norm: float = 0.5) -> Activations:
     config = result.config
     model_kind = kind(config.model)
     if model_kind.signed_inputs or model_kind.embedding != "W":
-        raise ValueError("run: the abs model has two weight matrices and signed features; use a relu or linear "
-                         "model's run")
+        raise ValueError(
+            "run: the abs model has two weight matrices and signed features; use a relu or linear model's run"
+        )
     W = np.asarray(result.W, np.float32)  # (instances, hidden, features)
     norms = np.linalg.norm(W, axis=1)  # (instances, features)
     represented = norms >= min_norm
@@ -103,12 +113,17 @@ def toy_activations(result: Any, *, min_norm: float = 0.5) -> Activations:
     if counts.min() == 0:
         raise ValueError(f"run: an instance has no feature with ||W_i|| >= {min_norm}; nothing to recover")
     if np.any(counts != counts[0]):
-        raise ValueError(f"run: instances represent different numbers of features ({counts.tolist()}); "
-                         "take() instances with equal counts")
+        raise ValueError(
+            f"run: instances represent different numbers of features ({counts.tolist()}); "
+            "take() instances with equal counts"
+        )
     truth = np.stack([(W[i] / norms[i])[:, represented[i]].T for i in range(len(W))])
     options = (("correlated_sets", config.correlated_sets), ("anticorrelated_sets", config.anticorrelated_sets))
-    arrays = {"W": W, "feature_probability": config.feature_probability_array(),
-              "truth_index": np.stack([np.flatnonzero(r) for r in represented]).astype(np.int32)}
+    arrays = {
+        "W": W,
+        "feature_probability": config.feature_probability_array(),
+        "truth_index": np.stack([np.flatnonzero(r) for r in represented]).astype(np.int32),
+    }
     return Activations("toy", options, arrays, truth.astype(np.float32))
 
 
@@ -189,8 +204,9 @@ def synthetic_activations(
             raise ValueError("probabilities: firing='given' needs one probability per feature")
         probability = np.asarray(probabilities, np.float64)
         if probability.shape != (n_features,):
-            raise ValueError(f"probabilities: must hold one value per feature ({n_features}), "
-                             f"got shape {probability.shape}")
+            raise ValueError(
+                f"probabilities: must hold one value per feature ({n_features}), got shape {probability.shape}"
+            )
     if not np.all((probability > 0) & (probability <= 1)):
         bad = probability[~((probability > 0) & (probability <= 1))].ravel()[0]
         raise ValueError(f"feature_probability: must be in (0, 1], got {bad}")
@@ -201,9 +217,11 @@ def synthetic_activations(
         raise ValueError(f"correlation: must be in [0, 1), got {correlation}")
     grouped = n_parents * (1 + children_per_parent)
     if n_parents < 0 or children_per_parent < 0 or grouped > n_features or (n_parents > 0) != (children_per_parent > 0):
-        raise ValueError(f"n_parents, children_per_parent: must be >= 1 together (or both 0) with "
-                         f"n_parents · (1 + children_per_parent) <= n_features={n_features}, "
-                         f"got {n_parents}, {children_per_parent}")
+        raise ValueError(
+            f"n_parents, children_per_parent: must be >= 1 together (or both 0) with "
+            f"n_parents · (1 + children_per_parent) <= n_features={n_features}, "
+            f"got {n_parents}, {children_per_parent}"
+        )
     if not 0 <= child_probability <= 1:
         raise ValueError(f"child_probability: must be in [0, 1], got {child_probability}")
     if not isinstance(n_instances, int) or n_instances < 1:
@@ -215,8 +233,13 @@ def synthetic_activations(
         "feature_probability": np.repeat(probability.astype(np.float32)[None], n_instances, axis=0),
         "magnitude": np.repeat(np.asarray([[low, high]], np.float32), n_instances, axis=0),
     }
-    options = (("correlated", correlation > 0), ("correlation", float(correlation)), ("n_parents", n_parents),
-               ("children_per_parent", children_per_parent), ("child_probability", float(child_probability)))
+    options = (
+        ("correlated", correlation > 0),
+        ("correlation", float(correlation)),
+        ("n_parents", n_parents),
+        ("children_per_parent", children_per_parent),
+        ("child_probability", float(child_probability)),
+    )
     return Activations("synthetic", options, arrays, arrays["directions"].copy())
 
 
@@ -240,7 +263,7 @@ def _draw_synthetic(options: dict, arrays: dict, key: jax.Array, batch_size: int
     n_parents, n_children = options["n_parents"], options["children_per_parent"]
     if n_parents:
         group = n_parents * (1 + n_children)
-        parents = active[:, :group:1 + n_children]  # (batch, parents)
+        parents = active[:, : group : 1 + n_children]  # (batch, parents)
         choice = jax.random.uniform(jax.random.fold_in(key_child, 1), (batch_size, n_parents))
         has_child = choice < options["child_probability"]
         chosen = jnp.floor(choice / options["child_probability"] * n_children)  # uniform over siblings
@@ -252,9 +275,13 @@ def _draw_synthetic(options: dict, arrays: dict, key: jax.Array, batch_size: int
 
 
 def _draw_toy(options: dict, arrays: dict, key: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
-    features = sample_features(key, arrays["feature_probability"], batch_size,
-                               correlated_sets=options["correlated_sets"],
-                               anticorrelated_sets=options["anticorrelated_sets"])  # (features, batch)
+    features = sample_features(
+        key,
+        arrays["feature_probability"],
+        batch_size,
+        correlated_sets=options["correlated_sets"],
+        anticorrelated_sets=options["anticorrelated_sets"],
+    )  # (features, batch)
     W = arrays["W"]  # (hidden, features)
     h = (W @ features).T
     codes = (features * jnp.linalg.norm(W, axis=0)[:, None]).T
@@ -267,5 +294,4 @@ def draw(sampler: str, options: tuple, arrays: dict, key: jax.Array, batch_size:
     return sample(dict(options), arrays, key, batch_size)
 
 
-__all__ = ["Activations", "draw", "stack", "synthetic_activations", "toy_activations", "zipf_probabilities",
-           "FIRING"]
+__all__ = ["Activations", "draw", "stack", "synthetic_activations", "toy_activations", "zipf_probabilities", "FIRING"]

@@ -90,8 +90,11 @@ def firing_scores(codes: np.ndarray, true_codes: np.ndarray, matched: np.ndarray
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
     f1 = np.where(np.isnan(recall), np.nan, f1)
     nan = np.full(len(matched), np.nan)
-    return {"precision": np.where(has, precision, nan), "recall": np.where(has, recall, nan),
-            "f1": np.where(has, f1, nan)}
+    return {
+        "precision": np.where(has, precision, nan),
+        "recall": np.where(has, recall, nan),
+        "f1": np.where(has, f1, nan),
+    }
 
 
 def reconstruction_scores(x: np.ndarray, x_hat: np.ndarray) -> dict[str, float]:
@@ -107,8 +110,14 @@ def reconstruction_scores(x: np.ndarray, x_hat: np.ndarray) -> dict[str, float]:
     }
 
 
-def summary(decoder: np.ndarray, truth: np.ndarray, x: np.ndarray | None = None, x_hat: np.ndarray | None = None,
-            codes: np.ndarray | None = None, true_codes: np.ndarray | None = None) -> dict[str, float]:
+def summary(
+    decoder: np.ndarray,
+    truth: np.ndarray,
+    x: np.ndarray | None = None,
+    x_hat: np.ndarray | None = None,
+    codes: np.ndarray | None = None,
+    true_codes: np.ndarray | None = None,
+) -> dict[str, float]:
     """Every metric of one SAE; the firing and reconstruction ones only when samples are given."""
     matched, cosines = hungarian_match(decoder, truth)
     values = {
@@ -119,8 +128,12 @@ def summary(decoder: np.ndarray, truth: np.ndarray, x: np.ndarray | None = None,
     }
     if codes is not None and true_codes is not None:
         scores = firing_scores(codes, true_codes, matched)
-        values.update({name: float(np.nanmean(value)) if np.any(~np.isnan(value)) else float("nan")
-                       for name, value in scores.items()})
+        values.update(
+            {
+                name: float(np.nanmean(value)) if np.any(~np.isnan(value)) else float("nan")
+                for name, value in scores.items()
+            }
+        )
         values["l0"] = float(np.mean(np.sum(np.asarray(codes) != 0, axis=1)))
         values["true_l0"] = float(np.mean(np.sum(np.asarray(true_codes) != 0, axis=1)))
         values["dead_share"] = float(np.mean(~np.any(np.asarray(codes) != 0, axis=0)))
@@ -160,12 +173,25 @@ def evaluate(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[
     hyper = hyper_arrays(config)
     rows = []
     for i in range(config.n_instances):
-        one = lambda tree: {name: jnp.asarray(value[i]) for name, value in tree.items()}  # noqa: E731
-        x, x_hat, codes, true_codes = (np.asarray(a) for a in run(one(result.params), one(activations.arrays),
-                                                                   one(hyper), eval_keys[i]))
+
+        def one(tree: dict, i: int = i) -> dict:
+            return {name: jnp.asarray(value[i]) for name, value in tree.items()}
+
+        x, x_hat, codes, true_codes = (
+            np.asarray(a) for a in run(one(result.params), one(activations.arrays), one(hyper), eval_keys[i])
+        )
         rows.append(summary(result.decoder[i], activations.truth[i], x, x_hat, codes, true_codes))
     return {name: np.asarray([row[name] for row in rows]) for name in rows[0]}
 
 
-__all__ = ["cosine_matrix", "mmcs", "hungarian_match", "mcc", "uniqueness", "firing_scores",
-           "reconstruction_scores", "summary", "evaluate"]
+__all__ = [
+    "cosine_matrix",
+    "mmcs",
+    "hungarian_match",
+    "mcc",
+    "uniqueness",
+    "firing_scores",
+    "reconstruction_scores",
+    "summary",
+    "evaluate",
+]

@@ -30,7 +30,8 @@ References:
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -91,6 +92,7 @@ def _top_k_mask(values: jax.Array, k: jax.Array, k_max: int) -> jax.Array:
 def _kth_largest_lower_bound(values: jax.Array, k: int, iterations: int = 24) -> jax.Array:
     """A t <= the k-th largest entry of each row of non-negative ``values`` (0 if fewer than k are positive),
     by bisection on [0, max]: 24 counting passes instead of a sort (``lax.top_k`` with a large k is slow on CPU)."""
+
     def body(_, bounds):
         low, high = bounds
         middle = (low + high) / 2
@@ -101,8 +103,9 @@ def _kth_largest_lower_bound(values: jax.Array, k: int, iterations: int = 24) ->
     return jax.lax.fori_loop(0, iterations, body, (jnp.zeros_like(top), top))[0]
 
 
-def _aux_k_loss(config: SAEConfig, params: dict, x: jax.Array, x_hat: jax.Array, pre: jax.Array,
-                dead: jax.Array) -> jax.Array:
+def _aux_k_loss(
+    config: SAEConfig, params: dict, x: jax.Array, x_hat: jax.Array, pre: jax.Array, dead: jax.Array
+) -> jax.Array:
     """Gao et al.'s AuxK: reconstruct the residual e = x − x̂ from the top aux_k dead latents,
     ‖e − W_decᵀ z_aux‖² normalised by the residual's total variance; 0 when no latent is dead.
     (The top-aux_k cut is found by bisection, so ties at the cut may keep a few more.)"""
@@ -134,6 +137,7 @@ def _common(config: SAEConfig, fired: jax.Array, sample_error: jax.Array, f: jax
 
 # --- relu -------------------------------------------------------------------------------------------------
 
+
 def _relu(config: SAEConfig) -> Architecture:
     def init(key):
         return _init_weights(config, key, RELU_DECODER_NORM)
@@ -153,6 +157,7 @@ def _relu(config: SAEConfig) -> Architecture:
 
 
 # --- topk and batchtopk -----------------------------------------------------------------------------------
+
 
 def _topk(config: SAEConfig) -> Architecture:
     def init(key):
@@ -202,20 +207,28 @@ def _batchtopk(config: SAEConfig) -> Architecture:
         f = jnp.where(kept, pre, 0.0)
         total, mse, error = _reconstruction_with_aux_k(config, params, x, decode(params, f), pre_raw, dead)
         smallest_kept = jnp.min(jnp.where(kept, pre, jnp.inf))
-        aux = {"mse": mse, "smallest_kept": jnp.where(jnp.isfinite(smallest_kept), smallest_kept, 0.0),
-               "first_step": step == 0, **_common(config, jnp.any(kept, axis=0), error, f)}
+        aux = {
+            "mse": mse,
+            "smallest_kept": jnp.where(jnp.isfinite(smallest_kept), smallest_kept, 0.0),
+            "first_step": step == 0,
+            **_common(config, jnp.any(kept, axis=0), error, f),
+        }
         return total, aux
 
     def constrain(params, aux):
         theta = params["threshold"]
-        theta = jnp.where(aux["first_step"], aux["smallest_kept"],
-                          THRESHOLD_MOMENTUM * theta + (1 - THRESHOLD_MOMENTUM) * aux["smallest_kept"])
+        theta = jnp.where(
+            aux["first_step"],
+            aux["smallest_kept"],
+            THRESHOLD_MOMENTUM * theta + (1 - THRESHOLD_MOMENTUM) * aux["smallest_kept"],
+        )
         return {**_normalise_decoder(params, aux), "threshold": theta}
 
     return Architecture(init, encode, decode, loss, constrain)
 
 
 # --- jumprelu ---------------------------------------------------------------------------------------------
+
 
 def _rectangle(u: jax.Array) -> jax.Array:
     return ((u > -0.5) & (u < 0.5)).astype(u.dtype)
@@ -279,6 +292,7 @@ def _jumprelu(config: SAEConfig) -> Architecture:
 
 
 # --- gated ------------------------------------------------------------------------------------------------
+
 
 def _gated(config: SAEConfig) -> Architecture:
     def init(key):

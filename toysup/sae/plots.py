@@ -25,12 +25,20 @@ def recovery_heatmaps(diagrams: list[xr.Dataset] | xr.Dataset, variable: str = "
             panel = mean.isel(ratio=col).values  # (mean_active, penalty)
             image = ax.imshow(panel, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis")
             for (i, j), value in np.ndenumerate(panel):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                        color="black" if value > 0.6 else "white")
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black" if value > 0.6 else "white",
+                )
             ax.set_xticks(range(len(diagram.penalty)), [f"{p:g}" for p in diagram.penalty.values])
             ax.set_yticks(range(len(diagram.mean_active)), [f"{m:g}" for m in diagram.mean_active.values])
-            ax.set_title(f"{diagram.attrs.get('arch', '')}: latents/features = {float(diagram.ratio[col]):g}",
-                         fontsize=9)
+            ax.set_title(
+                f"{diagram.attrs.get('arch', '')}: latents/features = {float(diagram.ratio[col]):g}", fontsize=9
+            )
             ax.set_xlabel(diagram.attrs.get("penalty_field", "penalty"))
             if col == 0:
                 ax.set_ylabel("true L0 (mean active)")

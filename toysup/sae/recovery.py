@@ -29,9 +29,10 @@ import itertools
 import json
 import math
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -45,8 +46,13 @@ from .data import stack, synthetic_activations
 from .metrics import evaluate
 from .train import train_sae
 
-PENALTY_FIELD = {"relu": "l1_coefficient", "gated": "l1_coefficient", "jumprelu": "l0_coefficient",
-                 "topk": "k", "batchtopk": "k"}
+PENALTY_FIELD = {
+    "relu": "l1_coefficient",
+    "gated": "l1_coefficient",
+    "jumprelu": "l0_coefficient",
+    "topk": "k",
+    "batchtopk": "k",
+}
 DIMS = ("mean_active", "ratio", "penalty", "seed")
 RESULT = "recovery.nc"
 _SET_BY_GRID = ("arch", "n_inputs", "n_latents", "n_instances", "l1_coefficient", "k", "l0_coefficient")
@@ -75,9 +81,18 @@ def _values(name: str, values: Any, low: float, high: float | None = None) -> tu
     return numbers
 
 
-def _plan(arch: str, n_features: int, n_inputs: int, mean_active: Sequence[float], ratios: Sequence[float],
-          penalties: Sequence[float], seeds: int, firing: str, chunk_instances: int | None,
-          config: dict[str, Any]) -> tuple[dict[str, Any], list[_Chunk]]:
+def _plan(
+    arch: str,
+    n_features: int,
+    n_inputs: int,
+    mean_active: Sequence[float],
+    ratios: Sequence[float],
+    penalties: Sequence[float],
+    seeds: int,
+    firing: str,
+    chunk_instances: int | None,
+    config: dict[str, Any],
+) -> tuple[dict[str, Any], list[_Chunk]]:
     """Validate the grid (before any compute); its JSON description and its chunks."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"arch: must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
@@ -99,44 +114,65 @@ def _plan(arch: str, n_features: int, n_inputs: int, mean_active: Sequence[float
     penalties = _values("penalties", penalties, -math.inf)  # ranges are SAEConfig's, checked per ratio below
     if arch == "topk" and any(p != int(p) for p in penalties):
         raise ValueError(f"penalties: k must be an integer for topk, got {list(penalties)}")
-    base = SAEConfig(arch=arch, n_inputs=int(n_inputs), n_latents=max(1, round(max(ratios) * n_features)),
-                     **config)
+    base = SAEConfig(arch=arch, n_inputs=int(n_inputs), n_latents=max(1, round(max(ratios) * n_features)), **config)
     shape = (len(mean_active), len(ratios), len(penalties), seeds)
     chunks = []
     for r, ratio in enumerate(ratios):
-        points = np.asarray([np.ravel_multi_index((m, r, p, s), shape)
-                             for m, p, s in itertools.product(range(shape[0]), range(shape[2]), range(seeds))])
+        points = np.asarray(
+            [
+                np.ravel_multi_index((m, r, p, s), shape)
+                for m, p, s in itertools.product(range(shape[0]), range(shape[2]), range(seeds))
+            ]
+        )
         size = len(points) if chunk_instances is None else int(chunk_instances)
         for start in range(0, len(points), size):
-            part = points[start:start + size]
+            part = points[start : start + size]
             values = tuple(penalties[i] for i in np.unravel_index(part, shape)[2])
             values = tuple(int(v) for v in values) if arch == "topk" else values
             try:
-                chunk_config = base.replace(n_latents=max(1, round(ratio * n_features)), n_instances=len(part),
-                                            **{field: values})
+                chunk_config = base.replace(
+                    n_latents=max(1, round(ratio * n_features)), n_instances=len(part), **{field: values}
+                )
             except ValueError as error:
                 raise ValueError(f"penalties: at ratio {ratio:g}, {error}") from None
             chunks.append(_Chunk(chunk_config, part))
-    description = {"kind": "sae recovery diagram", "arch": arch, "n_features": int(n_features),
-                   "n_inputs": int(n_inputs), "firing": firing, "mean_active": list(mean_active),
-                   "ratios": list(ratios), "penalties": list(penalties), "seeds": int(seeds),
-                   "chunk_instances": None if chunk_instances is None else int(chunk_instances),
-                   "config": {k: v for k, v in base.to_dict().items() if k not in _SET_BY_GRID}}
+    description = {
+        "kind": "sae recovery diagram",
+        "arch": arch,
+        "n_features": int(n_features),
+        "n_inputs": int(n_inputs),
+        "firing": firing,
+        "mean_active": list(mean_active),
+        "ratios": list(ratios),
+        "penalties": list(penalties),
+        "seeds": int(seeds),
+        "chunk_instances": None if chunk_instances is None else int(chunk_instances),
+        "config": {k: v for k, v in base.to_dict().items() if k not in _SET_BY_GRID},
+    }
     return description, chunks
 
 
-def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int, loop: dict[str, int],
-                 progress: bool) -> dict[str, np.ndarray] | None:
+def _train_chunk(
+    chunk: _Chunk, description: dict[str, Any], n_samples: int, loop: dict[str, int], progress: bool
+) -> dict[str, np.ndarray] | None:
     """Train and score one chunk; its arrays, or None when interrupted."""
-    shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
-             description["seeds"])
+    shape = (
+        len(description["mean_active"]),
+        len(description["ratios"]),
+        len(description["penalties"]),
+        description["seeds"],
+    )
     m_index, _, _, s_index = np.unravel_index(chunk.points, shape)
     dictionaries = {}
     for m, s in zip(m_index, s_index):
         if (m, s) not in dictionaries:
             dictionaries[m, s] = synthetic_activations(
-                description["n_features"], description["n_inputs"], firing=description["firing"],
-                mean_active=description["mean_active"][m], seed=chunk.config.seed + int(s))
+                description["n_features"],
+                description["n_inputs"],
+                firing=description["firing"],
+                mean_active=description["mean_active"][m],
+                seed=chunk.config.seed + int(s),
+            )
     activations = stack([dictionaries[m, s] for m, s in zip(m_index, s_index)])
     result = train_sae(chunk.config, activations, progress=progress, instance_ids=chunk.points, **loop)
     if result.steps_done < chunk.config.steps:
@@ -145,12 +181,25 @@ def _train_chunk(chunk: _Chunk, description: dict[str, Any], n_samples: int, loo
     return {"points": chunk.points, **{name: np.asarray(value, np.float64) for name, value in scores.items()}}
 
 
-def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: int, n_inputs: int,
-                     mean_active: Sequence[float], ratios: Sequence[float], penalties: Sequence[float],
-                     seeds: int = 1, firing: str = "uniform", n_samples: int = 4096,
-                     chunk_instances: int | None = None, chunk_steps: int = DEFAULT_CHUNK_STEPS,
-                     log_every: int = DEFAULT_LOG_EVERY, progress: bool = False,
-                     on_progress: Callable[[int, int], None] | None = None, **config: Any) -> xr.Dataset:
+def recovery_diagram(
+    arch: str,
+    *,
+    out: str | Path | None = None,
+    n_features: int,
+    n_inputs: int,
+    mean_active: Sequence[float],
+    ratios: Sequence[float],
+    penalties: Sequence[float],
+    seeds: int = 1,
+    firing: str = "uniform",
+    n_samples: int = 4096,
+    chunk_instances: int | None = None,
+    chunk_steps: int = DEFAULT_CHUNK_STEPS,
+    log_every: int = DEFAULT_LOG_EVERY,
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    **config: Any,
+) -> xr.Dataset:
     """Train and score SAEs on a grid (or resume); a Dataset with dims (mean_active, ratio, penalty, seed).
 
     Args:
@@ -181,22 +230,41 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
       KeyboardInterrupt: after Ctrl-C (or an ``on_progress`` raising it), once finished chunks are written.
     """
 
-    description, chunks = _plan(arch, n_features, n_inputs, mean_active, ratios, penalties, seeds, firing,
-                                chunk_instances, config)
+    description, chunks = _plan(
+        arch, n_features, n_inputs, mean_active, ratios, penalties, seeds, firing, chunk_instances, config
+    )
     integer("n_samples", n_samples, 1)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="toysup-recovery-") as folder:
-            return recovery_diagram(arch, out=folder, n_features=n_features, n_inputs=n_inputs,
-                                    mean_active=mean_active, ratios=ratios, penalties=penalties, seeds=seeds,
-                                    firing=firing, n_samples=n_samples, chunk_instances=chunk_instances,
-                                    chunk_steps=chunk_steps, log_every=log_every, progress=progress,
-                                    on_progress=on_progress, **config)
+            return recovery_diagram(
+                arch,
+                out=folder,
+                n_features=n_features,
+                n_inputs=n_inputs,
+                mean_active=mean_active,
+                ratios=ratios,
+                penalties=penalties,
+                seeds=seeds,
+                firing=firing,
+                n_samples=n_samples,
+                chunk_instances=chunk_instances,
+                chunk_steps=chunk_steps,
+                log_every=log_every,
+                progress=progress,
+                on_progress=on_progress,
+                **config,
+            )
     check_loop(chunk_steps, log_every)
     description["n_samples"] = int(n_samples)
     loop = {"chunk_steps": chunk_steps, "log_every": log_every}
-    run_chunks(out, description, len(chunks),
-               lambda index: _train_chunk(chunks[index], description, n_samples, loop, progress),
-               progress=progress, on_progress=on_progress)
+    run_chunks(
+        out,
+        description,
+        len(chunks),
+        lambda index: _train_chunk(chunks[index], description, n_samples, loop, progress),
+        progress=progress,
+        on_progress=on_progress,
+    )
     dataset = _assemble(description, len(chunks), Path(out))
     if jax.process_index() == 0:
         dataset.to_netcdf(Path(out) / RESULT, engine="scipy")
@@ -206,8 +274,12 @@ def recovery_diagram(arch: str, *, out: str | Path | None = None, n_features: in
 def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Dataset:
     from ..version import __version__
 
-    shape = (len(description["mean_active"]), len(description["ratios"]), len(description["penalties"]),
-             description["seeds"])
+    shape = (
+        len(description["mean_active"]),
+        len(description["ratios"]),
+        len(description["penalties"]),
+        description["seeds"],
+    )
     variables: dict[str, np.ndarray] = {}
     for index in range(n_chunks):
         values = read_chunk(out, index)
@@ -215,15 +287,28 @@ def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Datas
         for name, value in values.items():
             variables.setdefault(name, np.full(math.prod(shape), np.nan))[points] = value
     n_features = description["n_features"]
-    coords = {"mean_active": description["mean_active"], "ratio": description["ratios"],
-              "penalty": description["penalties"], "seed": np.arange(shape[3], dtype=np.int32),
-              "n_latents": ("ratio", np.asarray([max(1, round(r * n_features)) for r in description["ratios"]],
-                                                np.int32))}
-    attrs = {"arch": description["arch"], "penalty_field": PENALTY_FIELD[description["arch"]],
-             "n_features": n_features, "n_inputs": description["n_inputs"], "firing": description["firing"],
-             "recovery": json.dumps(description), "toysup_version": __version__, "jax_version": jax.__version__}
-    return xr.Dataset({name.replace(".", "_"): (DIMS, value.reshape(shape)) for name, value in variables.items()},
-                      coords=coords, attrs=attrs)
+    coords = {
+        "mean_active": description["mean_active"],
+        "ratio": description["ratios"],
+        "penalty": description["penalties"],
+        "seed": np.arange(shape[3], dtype=np.int32),
+        "n_latents": ("ratio", np.asarray([max(1, round(r * n_features)) for r in description["ratios"]], np.int32)),
+    }
+    attrs = {
+        "arch": description["arch"],
+        "penalty_field": PENALTY_FIELD[description["arch"]],
+        "n_features": n_features,
+        "n_inputs": description["n_inputs"],
+        "firing": description["firing"],
+        "recovery": json.dumps(description),
+        "toysup_version": __version__,
+        "jax_version": jax.__version__,
+    }
+    return xr.Dataset(
+        {name.replace(".", "_"): (DIMS, value.reshape(shape)) for name, value in variables.items()},
+        coords=coords,
+        attrs=attrs,
+    )
 
 
 def load_recovery(out: str | Path) -> xr.Dataset:

@@ -14,8 +14,9 @@ and zero their Adam moments (Bricken et al. 2023, "Towards Monosemanticity", app
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -103,10 +104,25 @@ def compile_key(config: SAEConfig) -> ProgramKey:
     """The compile-relevant part of ``config``. The others — ``n_instances`` (the number of copies), the
     per-instance penalties ``l1_coefficient``, ``l0_coefficient`` and ``k`` (arrays fed to the program; only the
     largest k sizes the top-k selection) and ``seed`` (its keys) — change no compiled code."""
-    return ProgramKey(config.arch, config.n_inputs, config.n_latents, config.k_max, config.resolved_aux_k,
-                      config.aux_coefficient, config.penalty_warmup_steps, config.dead_window, config.resampling,
-                      config.jumprelu_bandwidth, config.jumprelu_initial_threshold, config.tied,
-                      config.learning_rate, config.schedule, config.warmup_steps, config.steps, config.batch_size)
+    return ProgramKey(
+        config.arch,
+        config.n_inputs,
+        config.n_latents,
+        config.k_max,
+        config.resolved_aux_k,
+        config.aux_coefficient,
+        config.penalty_warmup_steps,
+        config.dead_window,
+        config.resampling,
+        config.jumprelu_bandwidth,
+        config.jumprelu_initial_threshold,
+        config.tied,
+        config.learning_rate,
+        config.schedule,
+        config.warmup_steps,
+        config.steps,
+        config.batch_size,
+    )
 
 
 def static_config(config: SAEConfig) -> SAEConfig:
@@ -117,8 +133,9 @@ def static_config(config: SAEConfig) -> SAEConfig:
 
 def make_optimizer(config: SAEConfig) -> optax.GradientTransformation:
     """Adam with a constant, linear or cosine schedule after a linear warm-up."""
-    return optax.adam(engine.learning_rate_schedule(config.learning_rate, config.schedule, config.steps,
-                                                    config.warmup_steps))
+    return optax.adam(
+        engine.learning_rate_schedule(config.learning_rate, config.schedule, config.steps, config.warmup_steps)
+    )
 
 
 def _map_moments(opt_state: Any, keys: frozenset, fn: Callable[[dict], dict]) -> Any:
@@ -131,8 +148,15 @@ def _map_moments(opt_state: Any, keys: frozenset, fn: Callable[[dict], dict]) ->
     return opt_state
 
 
-def _resample(config: SAEConfig, params: dict, opt_state: Any, dead: jax.Array, x: jax.Array,
-              sample_error: jax.Array, key: jax.Array) -> tuple[dict, Any]:
+def _resample(
+    config: SAEConfig,
+    params: dict,
+    opt_state: Any,
+    dead: jax.Array,
+    x: jax.Array,
+    sample_error: jax.Array,
+    key: jax.Array,
+) -> tuple[dict, Any]:
     """Re-initialise dead latents: decoder row = a unit direction (random, or an input x − b_dec drawn with
     probability ∝ its squared reconstruction error), encoder row = that direction × 0.2 × the mean alive
     encoder norm, biases 0; their Adam moments are zeroed."""
@@ -146,23 +170,32 @@ def _resample(config: SAEConfig, params: dict, opt_state: Any, dead: jax.Array, 
     encoder_norm = jnp.linalg.norm(params["W_enc"], axis=-1)
     alive_norm = jnp.sum(jnp.where(dead, 0.0, encoder_norm)) / jnp.maximum(jnp.sum(~dead), 1)
     alive_norm = jnp.where(jnp.any(~dead), alive_norm, 1.0)
-    replacement = {"W_enc": direction * RESAMPLED_ENCODER_SCALE * alive_norm, "b_enc": jnp.zeros(config.n_latents),
-                   "r_mag": jnp.zeros(config.n_latents), "b_mag": jnp.zeros(config.n_latents),
-                   "log_threshold": jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold))}
+    replacement = {
+        "W_enc": direction * RESAMPLED_ENCODER_SCALE * alive_norm,
+        "b_enc": jnp.zeros(config.n_latents),
+        "r_mag": jnp.zeros(config.n_latents),
+        "b_mag": jnp.zeros(config.n_latents),
+        "log_threshold": jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold)),
+    }
     if "W_dec" in params:
-        replacement["W_dec"] = direction * jnp.linalg.norm(decoder_weights(params), axis=-1).mean() \
-            if config.arch == "relu" else direction
+        replacement["W_dec"] = (
+            direction * jnp.linalg.norm(decoder_weights(params), axis=-1).mean() if config.arch == "relu" else direction
+        )
 
     def rows(name: str) -> jax.Array:
         return dead.reshape((-1,) + (1,) * (params[name].ndim - 1))
 
-    new_params = {name: jnp.where(rows(name), replacement[name], value) if name in replacement else value
-                  for name, value in params.items()}
+    new_params = {
+        name: jnp.where(rows(name), replacement[name], value) if name in replacement else value
+        for name, value in params.items()
+    }
     keys = frozenset(params)
 
     def zero_dead(moments: dict) -> dict:
-        return {name: jnp.where(rows(name), 0.0, value) if name in LATENT_PARAMS else value
-                for name, value in moments.items()}
+        return {
+            name: jnp.where(rows(name), 0.0, value) if name in LATENT_PARAMS else value
+            for name, value in moments.items()
+        }
 
     return new_params, _map_moments(opt_state, keys, zero_dead)
 
@@ -195,27 +228,36 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
             due = ((step + 1) % static.dead_window == 0) & (step < resample_until)
             params, opt_state, since = jax.lax.cond(
                 due,
-                lambda p, o, s: (*_resample(static, p, o, now_dead, x, aux["sample_error"], key_resample),
-                                 jnp.where(now_dead, 0, s)),
+                lambda p, o, s: (
+                    *_resample(static, p, o, now_dead, x, aux["sample_error"], key_resample),
+                    jnp.where(now_dead, 0, s),
+                ),
                 lambda p, o, s: (p, o, s),
-                params, opt_state, since)
+                params,
+                opt_state,
+                since,
+            )
         return SAEState(params, opt_state, since), jnp.stack([loss, aux["mse"], aux["l0"]])
 
-    return engine.compile_program(init_copy, step_copy, steps=static.steps, chunk_steps=chunk_steps,
-                                  logged_shape=(len(HISTORY),))
+    return engine.compile_program(
+        init_copy, step_copy, steps=static.steps, chunk_steps=chunk_steps, logged_shape=(len(HISTORY),)
+    )
 
 
 def check_activations(config: SAEConfig, activations: Activations) -> Activations:
     """``activations`` fit for ``config``: the same input dimension, and one instance per SAE (a one-instance set
     is repeated for every SAE)."""
     if activations.n_inputs != config.n_inputs:
-        raise ValueError(f"n_inputs: must equal the activations' dimension {activations.n_inputs}, "
-                         f"got {config.n_inputs}")
+        raise ValueError(
+            f"n_inputs: must equal the activations' dimension {activations.n_inputs}, got {config.n_inputs}"
+        )
     if activations.n_instances == 1 and config.n_instances > 1:
         return activations.repeat(config.n_instances)
     if activations.n_instances != config.n_instances:
-        raise ValueError(f"n_instances: must equal the activations' instances ({activations.n_instances}) or "
-                         f"they must have one, got {config.n_instances}")
+        raise ValueError(
+            f"n_instances: must equal the activations' instances ({activations.n_instances}) or "
+            f"they must have one, got {config.n_instances}"
+        )
     return activations
 
 
@@ -227,9 +269,16 @@ def instance_keys(seed: int, n_instances: int, ids: Any = None) -> tuple[jax.Arr
     return engine.derive_keys(seed, index, KEY_STREAMS)
 
 
-def train_sae(config: SAEConfig, activations: Activations, *, chunk_steps: int = DEFAULT_CHUNK_STEPS,
-              log_every: int = DEFAULT_LOG_EVERY, progress: bool = True,
-              on_chunk: Callable[[int, int], None] | None = None, instance_ids: Any = None) -> SAEResult:
+def train_sae(
+    config: SAEConfig,
+    activations: Activations,
+    *,
+    chunk_steps: int = DEFAULT_CHUNK_STEPS,
+    log_every: int = DEFAULT_LOG_EVERY,
+    progress: bool = True,
+    on_chunk: Callable[[int, int], None] | None = None,
+    instance_ids: Any = None,
+) -> SAEResult:
     """Train ``config.n_instances`` SAEs together, instance i on instance i of ``activations``
     (one-instance activations are shared by all).
 
@@ -249,24 +298,47 @@ def train_sae(config: SAEConfig, activations: Activations, *, chunk_steps: int =
     activations = check_activations(config, activations)
     if instance_ids is not None:
         instance_ids = np.asarray(instance_ids)
-        if instance_ids.shape != (config.n_instances,) or instance_ids.dtype.kind not in "iu" or \
-                np.any(instance_ids < 0) or len(np.unique(instance_ids)) != config.n_instances:
-            raise ValueError(f"instance_ids: must be {config.n_instances} distinct integers >= 0, "
-                             f"got {instance_ids.tolist()!r}")
+        if (
+            instance_ids.shape != (config.n_instances,)
+            or instance_ids.dtype.kind not in "iu"
+            or np.any(instance_ids < 0)
+            or len(np.unique(instance_ids)) != config.n_instances
+        ):
+            raise ValueError(
+                f"instance_ids: must be {config.n_instances} distinct integers >= 0, got {instance_ids.tolist()!r}"
+            )
     chunk_steps = int(chunk_steps)
     key = (compile_key(config), activations.sampler, activations.options, chunk_steps)
     program = engine.cached_program(
-        key, lambda: _build_program(config, activations.sampler, activations.options, chunk_steps))
+        key, lambda: _build_program(config, activations.sampler, activations.options, chunk_steps)
+    )
     init_keys, data_keys, _ = instance_keys(config.seed, config.n_instances, instance_ids)
     arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
     hyper = {name: jnp.asarray(value) for name, value in hyper_arrays(config).items()}
-    done = engine.run(program, init_keys, (arrays, hyper, data_keys), log_every=log_every, progress=progress,
-                      on_chunk=on_chunk)
+    done = engine.run(
+        program, init_keys, (arrays, hyper, data_keys), log_every=log_every, progress=progress, on_chunk=on_chunk
+    )
     history = {name: done.logged[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
     params = {name: np.asarray(value, np.float32) for name, value in done.state.params.items()}
-    return SAEResult(config=config, params=params, history=history, steps_since_fired=done.state.steps_since_fired,
-                     steps_done=done.steps_done, instance_ids=instance_ids)
+    return SAEResult(
+        config=config,
+        params=params,
+        history=history,
+        steps_since_fired=done.state.steps_since_fired,
+        steps_done=done.steps_done,
+        instance_ids=instance_ids,
+    )
 
 
-__all__ = ["ProgramKey", "SAEResult", "SAEState", "check_activations", "compile_key", "hyper_arrays", "instance_keys", "make_optimizer",
-           "static_config", "train_sae"]
+__all__ = [
+    "ProgramKey",
+    "SAEResult",
+    "SAEState",
+    "check_activations",
+    "compile_key",
+    "hyper_arrays",
+    "instance_keys",
+    "make_optimizer",
+    "static_config",
+    "train_sae",
+]
