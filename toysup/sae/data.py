@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..data import sample_features
+from ..metrics import REPRESENTED_NORM
 from ..models import kind
 
 FIRING = ("uniform", "zipf", "given")
@@ -94,10 +95,10 @@ def stack(parts: list[Activations]) -> Activations:
     )
 
 
-def toy_activations(result: Any, *, min_norm: float = 0.5) -> Activations:
+def toy_activations(result: Any, *, min_norm: float = REPRESENTED_NORM) -> Activations:
     """Hidden activations of a trained toy model (a ``toysup.TrainResult``), one SAE instance per toy instance.
 
-    The ground truth is every feature with ||W_i|| >= ``min_norm`` (the paper's "represented" features; the
+    The ground truth is every feature with ||W_i|| > ``min_norm`` (the paper's "represented" features; the
     others barely move h). Unrepresented features still fire and add their small W_i x_i to h.
     """
     config = result.config
@@ -108,10 +109,10 @@ def toy_activations(result: Any, *, min_norm: float = 0.5) -> Activations:
         )
     W = np.asarray(result.W, np.float32)  # (instances, hidden, features)
     norms = np.linalg.norm(W, axis=1)  # (instances, features)
-    represented = norms >= min_norm
+    represented = norms > min_norm
     counts = represented.sum(axis=1)
     if counts.min() == 0:
-        raise ValueError(f"run: an instance has no feature with ||W_i|| >= {min_norm}; nothing to recover")
+        raise ValueError(f"run: an instance has no feature with ||W_i|| > {min_norm}; nothing to recover")
     if np.any(counts != counts[0]):
         raise ValueError(
             f"run: instances represent different numbers of features ({counts.tolist()}); "
