@@ -1,6 +1,6 @@
 """Drive the app in a real browser: start it on localhost, open it in Debian's Chromium through Playwright.
 
-Used by ``tests/test_app_browser.py`` and, run as a script, to take the README's screenshot of every page:
+Used by ``tests/app/test_app_browser.py`` and, run as a script, to take the README's screenshot of every page:
 
     python app/screenshots.py --out figures/app
 

@@ -1,4 +1,5 @@
-"""Shared small runs, trained once per test session (compiled functions are cached across tests too)."""
+"""Shared small runs, trained once per test session (compiled functions are cached across tests too), and the
+recovery diagram's small grid shared by a library test and a CLI test."""
 
 import pytest
 
@@ -8,14 +9,73 @@ from toysup import ToyConfig, geometric_importance, train
 @pytest.fixture(scope="session")
 def pentagon_run():
     """n=5, m=2, uniform importance, feature probability 0.05, best of 4 restarts."""
-    config = ToyConfig(n_features=5, n_hidden=2, n_instances=2, feature_probability=0.05, restarts=4,
-                       steps=3000, learning_rate=1e-2, seed=0)
+    config = ToyConfig(
+        n_features=5,
+        n_hidden=2,
+        n_instances=2,
+        feature_probability=0.05,
+        restarts=4,
+        steps=3000,
+        learning_rate=1e-2,
+        seed=0,
+    )
     return train(config, progress=False)
 
 
 @pytest.fixture(scope="session")
 def dense_run():
     """n=5, m=2, dense features, importance 0.9**i (the paper's intro, leftmost panel)."""
-    config = ToyConfig(n_features=5, n_hidden=2, n_instances=2, feature_probability=1.0,
-                       importance=geometric_importance(5, 0.9), restarts=2, steps=2000, learning_rate=1e-2)
+    config = ToyConfig(
+        n_features=5,
+        n_hidden=2,
+        n_instances=2,
+        feature_probability=1.0,
+        importance=geometric_importance(5, 0.9),
+        restarts=2,
+        steps=2000,
+        learning_rate=1e-2,
+    )
     return train(config, progress=False)
+
+
+@pytest.fixture
+def recovery_grid() -> dict:
+    """The recovery diagram's small grid (``toysup.sae.recovery.recovery_diagram`` keywords), for
+    tests/sae/test_sae_recovery.py and, as flags, tests/cli/test_cli_sae.py.
+
+    32 true features in 16 dims; two chunks of 4 SAEs per ratio (one compiled program per ratio). The training
+    fields are those the CLI derives from --steps 100, so the CLI test reuses the compiled programs."""
+    return dict(
+        n_features=32,
+        n_inputs=16,
+        mean_active=[2.0, 4.0],
+        ratios=[0.5, 1.0],
+        penalties=[2, 4],
+        seeds=2,
+        chunk_instances=4,
+        steps=100,
+        batch_size=128,
+        learning_rate=3e-3,
+        chunk_steps=100,
+        log_every=1,
+        penalty_warmup_steps=20,
+    )
+
+
+@pytest.fixture
+def recovery_training_flags(recovery_grid) -> list[str]:
+    """``toysup sae --recovery`` flags for the grid's dictionary and training fields (the CLI derives chunk_steps,
+    log_every and penalty_warmup_steps from --steps); with ``--penalties 2,4`` its ratio-1 programs are the grid's."""
+    grid = recovery_grid
+    return [
+        "--true-features",
+        str(grid["n_features"]),
+        "--dim",
+        str(grid["n_inputs"]),
+        "--steps",
+        str(grid["steps"]),
+        "--batch-size",
+        str(grid["batch_size"]),
+        "--lr",
+        str(grid["learning_rate"]),
+    ]

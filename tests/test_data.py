@@ -5,7 +5,6 @@ import pytest
 from toysup import ToyConfig, generate_batch, sample_features
 from toysup.data import uniform
 
-
 RNGS = pytest.mark.parametrize("rng", ["hash", "threefry"])
 
 

@@ -47,8 +47,9 @@ def test_hooks_see_every_chunk_and_an_interrupt_keeps_the_finished_chunks():
         if steps_done >= 8:
             raise KeyboardInterrupt
 
-    done = engine.run(counter_program(10, 4), KEYS, INCREMENTS, log_every=2, progress=False, on_chunk=on_chunk,
-                      observe=observe)
+    done = engine.run(
+        counter_program(10, 4), KEYS, INCREMENTS, log_every=2, progress=False, on_chunk=on_chunk, observe=observe
+    )
     assert [steps for steps, _ in seen] == [0, 4, 8]
     np.testing.assert_array_equal(seen[1][1], 4 * np.asarray(INCREMENTS))
     assert progress == [(4, 10), (8, 10)]
@@ -95,8 +96,10 @@ def test_learning_rate_schedules_warm_up_then_follow_their_shape():
         assert float(rate(100)) == pytest.approx(at_end, abs=1e-6)
 
 
-@pytest.mark.parametrize("chunk_steps, log_every, field", [(0, 10, "chunk_steps"), (10, 0, "log_every"),
-                                                          (2.5, 10, "chunk_steps"), (10, True, "log_every")])
+@pytest.mark.parametrize(
+    "chunk_steps, log_every, field",
+    [(0, 10, "chunk_steps"), (10, 0, "log_every"), (2.5, 10, "chunk_steps"), (10, True, "log_every")],
+)
 def test_bad_loop_settings_name_the_field(chunk_steps, log_every, field):
     with pytest.raises(ValueError, match=f"^{field}: must be"):
         engine.check_loop(chunk_steps, log_every)

@@ -9,8 +9,9 @@ from toysup import ToyConfig, train
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    config = ToyConfig(n_features=4, n_hidden=2, n_instances=2, feature_probability=(1.0, 0.1), steps=100,
-                       batch_size=128)
+    config = ToyConfig(
+        n_features=4, n_hidden=2, n_instances=2, feature_probability=(1.0, 0.1), steps=100, batch_size=128
+    )
     result = train(config, chunk_steps=100, progress=False)
     return result, toysup.save(result, tmp_path_factory.mktemp("run"))
 
@@ -38,17 +39,24 @@ def copy_run(directory, tmp_path):
     return target
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: (d / "config.json").write_text("{not json"), "not valid JSON"),
-    (lambda d: (d / "config.json").unlink(), "missing"),
-    (lambda d: (d / "config.json").write_text('{"config": {"n_features": -2}}'), "n_features"),
-    (lambda d: (d / "params.npz").write_bytes(b"garbage"), "params.npz"),
-    (lambda d: np.savez(d / "params.npz", W=np.zeros((2, 2, 4))), "'b'"),
-    (lambda d: np.savez(d / "params.npz", W=np.zeros((3, 2, 4)), b=np.zeros((2, 4))), "shape"),
-    (lambda d: np.savez(d / "params.npz", W=np.array([{"x": 1}] * 16, dtype=object).reshape(2, 2, 4),
-                        b=np.zeros((2, 4))), "cannot be read"),
-    (lambda d: np.save(d / "loss.npy", np.zeros(5)), "loss.npy"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "config.json").write_text("{not json"), "not valid JSON"),
+        (lambda d: (d / "config.json").unlink(), "missing"),
+        (lambda d: (d / "config.json").write_text('{"config": {"n_features": -2}}'), "n_features"),
+        (lambda d: (d / "params.npz").write_bytes(b"garbage"), "params.npz"),
+        (lambda d: np.savez(d / "params.npz", W=np.zeros((2, 2, 4))), "'b'"),
+        (lambda d: np.savez(d / "params.npz", W=np.zeros((3, 2, 4)), b=np.zeros((2, 4))), "shape"),
+        (
+            lambda d: np.savez(
+                d / "params.npz", W=np.array([{"x": 1}] * 16, dtype=object).reshape(2, 2, 4), b=np.zeros((2, 4))
+            ),
+            "cannot be read",
+        ),
+        (lambda d: np.save(d / "loss.npy", np.zeros(5)), "loss.npy"),
+    ],
+)
 def test_corrupted_or_foreign_runs_get_a_clear_error(saved, tmp_path, damage, message):
     directory = copy_run(saved[1], tmp_path)
     damage(directory)

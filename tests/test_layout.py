@@ -42,7 +42,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str,
             found += [(alias.name, None, node.lineno) for alias in node.names if alias.name in modules]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module or ""
@@ -80,7 +80,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         path.append(node)
         for target in sorted(graph[node]):
             if state[target] == 1:
-                cycles.append(path[path.index(target):] + [target])
+                cycles.append(path[path.index(target) :] + [target])
             elif state[target] == 0:
                 visit(target)
         path.pop()

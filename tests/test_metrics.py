@@ -31,8 +31,7 @@ from toysup.metrics import (
     top_feature_share,
 )
 
-FNS = (feature_norms, interference, feature_dimensionality,
-       dimensions_per_feature, n_represented, in_superposition)
+FNS = (feature_norms, interference, feature_dimensionality, dimensions_per_feature, n_represented, in_superposition)
 
 
 def pentagon() -> np.ndarray:
@@ -119,8 +118,14 @@ def _stack() -> np.ndarray:
     rng = np.random.default_rng(0)
     par = np.zeros((2, 5), np.float32)
     par[:, :2] = parallel_pair()
-    cases = [pentagon(), dense_n5_m2(), par, np.zeros((2, 5), np.float32),
-             rng.normal(size=(2, 5)).astype(np.float32), np.eye(2, 5, dtype=np.float32)]
+    cases = [
+        pentagon(),
+        dense_n5_m2(),
+        par,
+        np.zeros((2, 5), np.float32),
+        rng.normal(size=(2, 5)).astype(np.float32),
+        np.eye(2, 5, dtype=np.float32),
+    ]
     return np.stack(cases).reshape(2, 3, 2, 5)
 
 
@@ -139,7 +144,9 @@ def test_batching_and_jit_match_single(fn):
 
 def test_batched_expected_values():
     Ws = _stack()
-    np.testing.assert_array_equal(n_represented(Ws), [[5, 2, 2], [0, np.sum(np.linalg.norm(Ws[1, 1], axis=0) > 0.5), 2]])
+    np.testing.assert_array_equal(
+        n_represented(Ws), [[5, 2, 2], [0, np.sum(np.linalg.norm(Ws[1, 1], axis=0) > 0.5), 2]]
+    )
     sup = np.asarray(in_superposition(Ws))
     assert sup.shape == (2, 3)
     assert sup[0].tolist() == [True, False, True]
@@ -149,8 +156,14 @@ def test_batched_expected_values():
 
 def test_summary_keys_and_types():
     out = summary(jnp.asarray(_stack()))
-    assert set(out) == {"feature_norms", "interference", "feature_dimensionality",
-                        "dimensions_per_feature", "n_represented", "in_superposition"}
+    assert set(out) == {
+        "feature_norms",
+        "interference",
+        "feature_dimensionality",
+        "dimensions_per_feature",
+        "n_represented",
+        "in_superposition",
+    }
     assert all(isinstance(v, np.ndarray) for v in out.values())
     assert out["feature_norms"].shape == (2, 3, 5)
     assert out["in_superposition"].dtype == np.bool_
@@ -242,12 +255,16 @@ def test_two_digons_recognised_and_others_rejected():
 
 
 def test_top_feature_share_of_known_neurons():
-    W = np.array([[0.0, 2.0, 0.0, 0.0],  # one-hot: monosemantic
-                  [0.7, 0.7, 0.0, 0.0],  # two features equally
-                  [1.0, -1.0, 1.0, -1.0],  # four equally, signs do not matter
-                  [0.0, 0.0, 0.0, 0.0],  # unused
-                  [0.0, 0.0, 0.9 * ACTIVE_NEURON_NORM, 0.0],  # too weak to count
-                  [3.0, 0.0, 4.0, 0.0]])  # 16 of 25
+    W = np.array(
+        [
+            [0.0, 2.0, 0.0, 0.0],  # one-hot: monosemantic
+            [0.7, 0.7, 0.0, 0.0],  # two features equally
+            [1.0, -1.0, 1.0, -1.0],  # four equally, signs do not matter
+            [0.0, 0.0, 0.0, 0.0],  # unused
+            [0.0, 0.0, 0.9 * ACTIVE_NEURON_NORM, 0.0],  # too weak to count
+            [3.0, 0.0, 4.0, 0.0],
+        ]
+    )  # 16 of 25
     shares = top_feature_share(W)
     assert shares.shape == (6,)
     np.testing.assert_allclose(shares[[0, 1, 2, 5]], [1.0, 0.5, 0.25, 16 / 25])
@@ -273,12 +290,8 @@ def test_computed_features_of_exact_abs_neurons():
 def test_asymmetric_motifs_find_the_hand_built_neuron():
     # Neuron 0 reads feature 0 strongly and feature 1 weakly, writes feature 1 strongly and feature 0 weakly.
     # Neuron 1 is monosemantic (feature 2); neuron 2 writes features 0 and 1 equally (symmetric, not a motif).
-    W1 = np.array([[1.0, 0.3, 0.0],
-                   [0.0, 0.0, 1.0],
-                   [1.0, 0.3, 0.0]])
-    W2 = np.array([[0.2, 0.0, 1.0],
-                   [1.0, 0.0, 1.0],
-                   [0.0, 1.0, 0.0]])
+    W1 = np.array([[1.0, 0.3, 0.0], [0.0, 0.0, 1.0], [1.0, 0.3, 0.0]])
+    W2 = np.array([[0.2, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     assert asymmetric_motifs(W1, W2) == [(0, 0, 1)]
     # Writing the weak feature negatively (it no longer adds to both outputs) breaks the motif.
     W2[0, 0] = -0.2
@@ -289,14 +302,26 @@ def test_asymmetric_motifs_find_the_hand_built_neuron():
 # ---------------------------------------------------------------- one home
 
 
-MOVED = ("REPRESENTED_NORM", "MONOSEMANTIC_SHARE", "ACTIVE_NEURON_NORM", "COMPUTED_GAIN", "cosines", "represented",
-         "angle_gaps", "is_regular_polygon", "is_two_digons", "top_feature_share", "asymmetric_motifs",
-         "computed_features")
+MOVED = (
+    "REPRESENTED_NORM",
+    "MONOSEMANTIC_SHARE",
+    "ACTIVE_NEURON_NORM",
+    "COMPUTED_GAIN",
+    "cosines",
+    "represented",
+    "angle_gaps",
+    "is_regular_polygon",
+    "is_two_digons",
+    "top_feature_share",
+    "asymmetric_motifs",
+    "computed_features",
+)
 
 
 def test_figure_modules_and_phase_use_the_metrics_definitions():
-    modules = [phase] + [importlib.import_module(f"toysup.figures.{info.name}")
-                         for info in pkgutil.iter_modules(toysup.figures.__path__)]
+    modules = [phase] + [
+        importlib.import_module(f"toysup.figures.{info.name}") for info in pkgutil.iter_modules(toysup.figures.__path__)
+    ]
     for module in modules:
         for name in MOVED:
             if hasattr(module, name):

@@ -18,8 +18,12 @@ def x():
 @pytest.fixture
 def params():
     k1, k2, k3 = jax.random.split(jax.random.key(1), 3)
-    return {"W": jax.random.normal(k1, (3, 4)), "W1": jax.random.normal(k1, (3, 4)),
-            "W2": jax.random.normal(k2, (4, 3)), "b": jax.random.normal(k3, (4,))}
+    return {
+        "W": jax.random.normal(k1, (3, 4)),
+        "W1": jax.random.normal(k1, (3, 4)),
+        "W2": jax.random.normal(k2, (4, 3)),
+        "b": jax.random.normal(k3, (4,)),
+    }
 
 
 def relu(v):

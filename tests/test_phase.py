@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 
 from toysup import theory
-from toysup.cli import main
-from toysup.phase import (IMPORTANCE_RANGE, PROBABILITY_RANGE, classify_2, classify_3, phase_axes, phase_spec,
-                          run_phase)
+from toysup.phase import IMPORTANCE_RANGE, PROBABILITY_RANGE, classify_2, classify_3, phase_axes, phase_spec, run_phase
 
 
 def test_classification_rule_n2():
@@ -52,14 +50,3 @@ def test_empirical_n2_diagram_agrees_with_theory(coarse_n2):
     assert json.loads((out / "phase.json").read_text())["agreement"] == result["agreement"]
     # Orientation: rows are importance (low to high), columns probability (sparse to dense).
     assert empirical[-1, -1] == 1 and empirical[0, -1] == 0 and empirical[4, 0] == 2
-
-
-def test_cli_phase_writes_json_and_figure(tmp_path, capsys):
-    out = tmp_path / "phase"
-    assert main(["phase", "--features", "3", "--hidden", "2", "--grid", "4", "--seeds", "2", "--steps", "300",
-                 "--out", str(out), "--quiet"]) == 0
-    result = json.loads((out / "phase.json").read_text())
-    assert 0.0 <= result["agreement"] <= 1.0 and np.array(result["empirical"]).shape == (4, 4)
-    assert (out / "phase.png").stat().st_size > 10_000
-    assert main(["phase", "--features", "4", "--hidden", "2", "--out", str(tmp_path / "x")]) == 2
-    assert "features/hidden" in capsys.readouterr().err

@@ -131,15 +131,15 @@ def test_equal_importance_ties():
 
 
 def test_grids_contain_expected_labels():
-    P, I = np.meshgrid(np.logspace(-2, 0, 20), np.logspace(-1, 1, 20), indexing="ij")
-    phase2 = theory.theoretical_phase(P, I)
+    P, Imp = np.meshgrid(np.logspace(-2, 0, 20), np.logspace(-1, 1, 20), indexing="ij")
+    phase2 = theory.theoretical_phase(P, Imp)
     assert phase2.shape == (20, 20) and np.issubdtype(phase2.dtype, np.integer)
     assert set(np.unique(phase2)) == {0, 1, 2}
-    phase3 = theory.theoretical_phase(P, I, n_features=3)
+    phase3 = theory.theoretical_phase(P, Imp, n_features=3)
     labels3 = set(np.unique(phase3))
     assert {0, 1} <= labels3 and labels3 & {2, 3} and labels3 <= {0, 1, 2, 3}
-    assert theory.candidate_losses_2(P, I).shape == (20, 20, 3)
-    assert theory.candidate_losses_3(P[:, :1], I[:1, :]).shape == (20, 20, 4)  # broadcasting
+    assert theory.candidate_losses_2(P, Imp).shape == (20, 20, 3)
+    assert theory.candidate_losses_3(P[:, :1], Imp[:1, :]).shape == (20, 20, 4)  # broadcasting
 
 
 def test_labels_and_validation():

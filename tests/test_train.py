@@ -32,8 +32,16 @@ def test_dense_features_keep_the_two_most_important_orthogonal(dense_run):
 
 
 def test_linear_model_learns_exactly_the_top_features_orthogonally():
-    config = ToyConfig(n_features=20, n_hidden=5, n_instances=2, model="linear", feature_probability=(1.0, 0.1),
-                       importance=geometric_importance(20, 0.7), steps=1500, learning_rate=1e-2)
+    config = ToyConfig(
+        n_features=20,
+        n_hidden=5,
+        n_instances=2,
+        model="linear",
+        feature_probability=(1.0, 0.1),
+        importance=geometric_importance(20, 0.7),
+        steps=1500,
+        learning_rate=1e-2,
+    )
     result = train(config, progress=False)
     for W in result.W:
         norms = np.asarray(metrics.feature_norms(W))
@@ -43,8 +51,15 @@ def test_linear_model_learns_exactly_the_top_features_orthogonally():
         np.testing.assert_allclose(gram, np.eye(5), atol=0.06)
 
 
-SMALL = ToyConfig(n_features=6, n_hidden=2, n_instances=3, feature_probability=(1.0, 0.3, 0.05), steps=300,
-                  batch_size=256, learning_rate=1e-2)
+SMALL = ToyConfig(
+    n_features=6,
+    n_hidden=2,
+    n_instances=3,
+    feature_probability=(1.0, 0.3, 0.05),
+    steps=300,
+    batch_size=256,
+    learning_rate=1e-2,
+)
 LOOP = {"chunk_steps": 100, "progress": False}
 
 
@@ -89,12 +104,15 @@ def test_interrupt_keeps_the_finished_chunks():
     assert np.all(np.isfinite(result.W)) and np.all(np.isfinite(result.final_loss))
 
 
-@pytest.mark.parametrize("changes", [
-    {"model": "relu_hidden"},
-    {"model": "abs", "n_hidden": 4},
-    {"optimizer": "adamw", "weight_decay": 1e-2, "schedule": "cosine", "warmup_steps": 50},
-    {"schedule": "linear", "correlated_sets": (2,), "anticorrelated_sets": (2,)},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"model": "relu_hidden"},
+        {"model": "abs", "n_hidden": 4},
+        {"optimizer": "adamw", "weight_decay": 1e-2, "schedule": "cosine", "warmup_steps": 50},
+        {"schedule": "linear", "correlated_sets": (2,), "anticorrelated_sets": (2,)},
+    ],
+)
 def test_every_model_and_optimiser_setting_trains(changes):
     config = dataclasses.replace(SMALL, **changes)
     result = train(config, **LOOP)
@@ -121,8 +139,9 @@ def test_configs_that_differ_only_in_per_copy_fields_share_one_compiled_program(
     config = SMALL.replace(steps=40)
     train(config, chunk_steps=20, progress=False)
     cached = len(engine.PROGRAMS)
-    changed = config.replace(n_instances=2, feature_probability=(0.2, 0.1), importance=(1.0,) * 6,
-                             importance_decay=0.5, restarts=2, seed=7)
+    changed = config.replace(
+        n_instances=2, feature_probability=(0.2, 0.1), importance=(1.0,) * 6, importance_decay=0.5, restarts=2, seed=7
+    )
     assert compile_key(changed) == compile_key(config)
     train(changed, chunk_steps=20, progress=False)
     assert len(engine.PROGRAMS) == cached

@@ -9,19 +9,22 @@ import pytest
 from toysup import validation
 
 
-@pytest.mark.parametrize("check, message", [
-    (lambda: validation.integer("steps", 0, 1), "steps: must be >= 1, got 0"),
-    (lambda: validation.integer("seed", 5, 0, 3), "seed: must be in [0, 3], got 5"),
-    (lambda: validation.integer("steps", True, 1), "steps: must be an integer, got True"),
-    (lambda: validation.integer("steps", 2.0, 1), "steps: must be an integer, got 2.0"),
-    (lambda: validation.real("rate", 0.0, 0.0, low_open=True), "rate: must be > 0 and finite, got 0.0"),
-    (lambda: validation.real("p", 1.5, 0.0, 1.0, low_open=True), "p: must be in (0, 1], got 1.5"),
-    (lambda: validation.real("p", float("nan"), 0.0, 1.0), "p: must be in [0, 1], got nan"),
-    (lambda: validation.real("p", "x"), "p: must be a number, got 'x'"),
-    (lambda: validation.real("p", True), "p: must be a number, got True"),
-    (lambda: validation.choice("model", "mlp", ("linear", "abs")), "model: must be one of linear, abs, got 'mlp'"),
-    (lambda: validation.boolean("tied", 1), "tied: must be true or false, got 1"),
-])
+@pytest.mark.parametrize(
+    "check, message",
+    [
+        (lambda: validation.integer("steps", 0, 1), "steps: must be >= 1, got 0"),
+        (lambda: validation.integer("seed", 5, 0, 3), "seed: must be in [0, 3], got 5"),
+        (lambda: validation.integer("steps", True, 1), "steps: must be an integer, got True"),
+        (lambda: validation.integer("steps", 2.0, 1), "steps: must be an integer, got 2.0"),
+        (lambda: validation.real("rate", 0.0, 0.0, low_open=True), "rate: must be > 0 and finite, got 0.0"),
+        (lambda: validation.real("p", 1.5, 0.0, 1.0, low_open=True), "p: must be in (0, 1], got 1.5"),
+        (lambda: validation.real("p", float("nan"), 0.0, 1.0), "p: must be in [0, 1], got nan"),
+        (lambda: validation.real("p", "x"), "p: must be a number, got 'x'"),
+        (lambda: validation.real("p", True), "p: must be a number, got True"),
+        (lambda: validation.choice("model", "mlp", ("linear", "abs")), "model: must be one of linear, abs, got 'mlp'"),
+        (lambda: validation.boolean("tied", 1), "tied: must be true or false, got 1"),
+    ],
+)
 def test_messages_name_the_field_and_the_range(check, message):
     with pytest.raises(ValueError) as error:
         check()

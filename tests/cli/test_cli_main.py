@@ -7,7 +7,6 @@ import pytest
 from toysup import cli
 from toysup.cli import flags, main
 
-
 COMMANDS = ["train", "demo", "sweep", "phase", "info", "lessons", "sae", "animate", "app", "figures"]
 
 

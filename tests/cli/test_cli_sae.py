@@ -1,10 +1,14 @@
-"""``toysup sae``: how the training loop runs is passed to the training calls, not put into the SAEConfig."""
+"""``toysup sae``: an SAE on a saved run, the recovery diagram (``--recovery``), one-line errors, and how the
+training loop runs, passed to the training calls, not put into the SAEConfig."""
 
 import importlib
+import json
 
+import numpy as np
 import pytest
 
 from toysup.cli import main
+from toysup.sae.recovery import load_recovery
 
 recovery = importlib.import_module("toysup.sae.recovery")
 train = importlib.import_module("toysup.sae.train")
@@ -34,3 +38,151 @@ def test_recovery_diagram_gets_the_loop_settings(monkeypatch, tmp_path):
     assert main(["sae", "--recovery", "--penalties", "2", "--steps", "100", "--out", str(tmp_path), "--quiet"]) == 130
     _, options = calls[0]
     assert options["chunk_steps"] == 100 and options["log_every"] == 1 and options["steps"] == 100
+
+
+def test_cli_trains_on_a_saved_run_and_writes_json_and_npz(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "train",
+                "--features",
+                "5",
+                "--hidden",
+                "2",
+                "--feature-probability",
+                "0.05",
+                "--steps",
+                "300",
+                "--lr",
+                "0.01",
+                "--out",
+                str(tmp_path / "run"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    out = tmp_path / "sae"
+    assert (
+        main(
+            [
+                "sae",
+                "--run",
+                str(tmp_path / "run"),
+                "--arch",
+                "topk",
+                "--latents",
+                "8",
+                "--k",
+                "1",
+                "--steps",
+                "100",
+                "--batch-size",
+                "256",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["arch"] == "topk" and config["config"]["n_latents"] == 8
+    scores = json.loads((out / "metrics.json").read_text())
+    for name in (
+        "mcc",
+        "mmcs",
+        "recovered_0.9",
+        "uniqueness",
+        "f1",
+        "l0",
+        "true_l0",
+        "explained_variance",
+        "mse",
+        "shrinkage",
+        "dead_share",
+    ):
+        assert len(scores[name]) == 1
+    with np.load(out / "params.npz", allow_pickle=False) as params:
+        assert params["W_dec"].shape == (1, 8, 2) and params["W_enc"].shape == (1, 8, 2)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["sae", "--synthetic", "--arch", "lasso"], "arch: must be one of"),
+        (["sae", "--synthetic", "--k", "0", "--latents", "64"], "k: must be in [1, n_latents=64], got 0"),
+        (["sae", "--synthetic", "--firing", "pareto"], "firing: must be one of"),
+        (["sae"], "run: give --run DIR or --synthetic"),
+        (["sae", "--synthetic", "--steps", "0"], "steps: must be >= 1"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("toysup: error: ") and message in err and "\n" not in err
+
+
+def test_cli_recovery_writes_the_dataset_and_its_heat_maps(tmp_path, capsys, recovery_training_flags):
+    """The training flags are those of the ``recovery_grid`` fixture: the library test's ratio-1 programs."""
+    out = tmp_path / "diagram"
+    assert (
+        main(
+            [
+                "sae",
+                "--recovery",
+                "--arch",
+                "topk",
+                *recovery_training_flags,
+                "--mean-active",
+                "2,4",
+                "--ratios",
+                "1",
+                "--penalties",
+                "2,4",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert "topk: MCC" in capsys.readouterr().out
+    diagram = load_recovery(out)
+    assert dict(diagram.sizes) == {"mean_active": 2, "ratio": 1, "penalty": 2, "seed": 1}
+    assert diagram.attrs["arch"] == "topk" and (out / "recovery.png").stat().st_size > 0
+    np.testing.assert_allclose(diagram.l0.values.reshape(2, 2), [[2, 4], [2, 4]], atol=0.05)
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--ratios", "0.5,-1"], "ratios: every value must be > 0, got -1"),
+        (["--mean-active", "2,x"], "mean_active: expected numbers separated by commas"),
+        (["--mean-active", "0"], "mean_active: every value must be in (0, 32], got 0"),
+        (["--penalties", "0"], "penalties: at ratio 0.5, k: must be in [1, n_latents=16], got 0"),
+        (["--seeds", "0"], "seeds: must be >= 1, got 0"),
+        (["--k", "2"], "k: not with --recovery"),
+        (["--run", "somewhere"], "not allowed with argument --recovery"),
+    ],
+)
+def test_cli_bad_grid_value_is_one_line_and_exit_2(tmp_path, capsys, flags, message):
+    argv = [
+        "sae",
+        "--recovery",
+        "--arch",
+        "topk",
+        "--true-features",
+        "32",
+        "--dim",
+        "16",
+        "--penalties",
+        "2",
+        "--out",
+        str(tmp_path / "out"),
+        *flags,
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("toysup: error: ") and message in err and "\n" not in err
+    assert not (tmp_path / "out").exists()

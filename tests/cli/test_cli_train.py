@@ -9,16 +9,19 @@ import toysup
 from toysup.cli import main
 
 
-@pytest.mark.parametrize("argv, field", [
-    (["train", "--features", "-1"], "n_features"),
-    (["train", "--hidden", "0"], "n_hidden"),
-    (["train", "--feature-probability", "1.5"], "feature_probability"),
-    (["train", "--feature-probability", "0.1,abc"], "feature_probability"),
-    (["train", "--model", "tanh"], "model"),
-    (["train", "--steps", "ten"], "--steps"),
-    (["train", "--instances", "2", "--feature-probability", "0.1,0.2,0.3"], "feature_probability"),
-    (["train", "--chunk-steps", "0"], "chunk_steps"),
-])
+@pytest.mark.parametrize(
+    "argv, field",
+    [
+        (["train", "--features", "-1"], "n_features"),
+        (["train", "--hidden", "0"], "n_hidden"),
+        (["train", "--feature-probability", "1.5"], "feature_probability"),
+        (["train", "--feature-probability", "0.1,abc"], "feature_probability"),
+        (["train", "--model", "tanh"], "model"),
+        (["train", "--steps", "ten"], "--steps"),
+        (["train", "--instances", "2", "--feature-probability", "0.1,0.2,0.3"], "feature_probability"),
+        (["train", "--chunk-steps", "0"], "chunk_steps"),
+    ],
+)
 def test_bad_input_is_one_line_naming_the_field(argv, field, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -27,8 +30,26 @@ def test_bad_input_is_one_line_naming_the_field(argv, field, capsys):
 
 def test_train_writes_a_run_that_loads(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["train", "--features", "5", "--hidden", "2", "--feature-probability", "1,0.1", "--importance-decay",
-            "0.9", "--steps", "200", "--chunk-steps", "100", "--batch-size", "128", "--out", str(out), "--quiet"]
+    argv = [
+        "train",
+        "--features",
+        "5",
+        "--hidden",
+        "2",
+        "--feature-probability",
+        "1,0.1",
+        "--importance-decay",
+        "0.9",
+        "--steps",
+        "200",
+        "--chunk-steps",
+        "100",
+        "--batch-size",
+        "128",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     assert main(argv) == 0
     assert "saved run" in capsys.readouterr().out
     run = toysup.load(out)

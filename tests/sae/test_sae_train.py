@@ -1,4 +1,5 @@
-"""Batched SAE training: reproducibility, resampling, tied weights (the recovery diagram: test_sae_diagram)."""
+"""Batched SAE training: reproducibility, resampling, tied weights (the recovery diagram: test_sae_recovery;
+recovering known features: test_sae_quality)."""
 
 import numpy as np
 
@@ -48,8 +49,12 @@ def test_resampling_replaces_dead_rows_towards_inputs_and_zeroes_their_adam_mome
 
 def test_tied_relu_and_gated_and_jumprelu_train_finitely():
     data = sae.synthetic_activations(32, 16, mean_active=3.0)
-    for changes in (dict(arch="relu", tied=True), dict(arch="gated"), dict(arch="jumprelu"),
-                    dict(arch="batchtopk", k=2.5)):
+    for changes in (
+        dict(arch="relu", tied=True),
+        dict(arch="gated"),
+        dict(arch="jumprelu"),
+        dict(arch="batchtopk", k=2.5),
+    ):
         result = sae.train_sae(sae.SAEConfig(**changes, **{**SMALL, "steps": 100}), data, progress=False)
         assert np.all(np.isfinite(result.history["loss"])), changes
         assert ("W_dec" in result.params) != changes.get("tied", False)
@@ -82,9 +87,10 @@ def test_sae_instances_are_sharded_over_two_devices_with_the_one_device_result(t
 
     out = tmp_path / "W_dec.npy"
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
-    subprocess.run([sys.executable, "-c", SHARDED.format(out=str(out))], env=env, check=True, capture_output=True,
-                   text=True)
-    with np.load(Path(__file__).parent / "reference" / "reference.npz") as reference:
+    subprocess.run(
+        [sys.executable, "-c", SHARDED.format(out=str(out))], env=env, check=True, capture_output=True, text=True
+    )
+    with np.load(Path(__file__).resolve().parents[1] / "reference" / "reference.npz") as reference:
         one_device = reference["sae/grid/W_dec"]
     # The same copies, keys and steps on each device; XLA may order float sums differently per shard shape.
     np.testing.assert_allclose(np.load(out), one_device, rtol=1e-5, atol=1e-6)

@@ -1,14 +1,13 @@
 """Every paper figure in quick mode: it runs, writes its files and gallery entry, and — where the paper's claim
 shows at small scale — its check holds. The checks themselves are tested on hand-made weights that must pass
 or fail, so a check that cannot fail would be caught (the shared measures, from ``toysup.metrics``, in
-test_metrics.py)."""
+tests/test_metrics.py). ``toysup figures``: tests/cli/test_cli_figures.py."""
 
 import json
 
 import numpy as np
 import pytest
 
-from toysup.cli import main
 from toysup.figures import FIGURES, make_figures
 from toysup.figures.correlated_features import pair_sum_share
 from toysup.figures.learning_dynamics import rise_times
@@ -16,8 +15,17 @@ from toysup.figures.uniform_superposition import longest_run
 
 # Phase diagrams and learning dynamics are left out: a 6×6 quick grid sits one cell from its threshold, and the
 # learning-dynamics claim does not show at this scale (see its check).
-HOLD_IN_QUICK_MODE = ("intro", "basic_results", "uniform_superposition", "feature_dimensionality",
-                      "perturb_one_feature", "correlated_features", "adversarial", "privileged_basis", "computation")
+HOLD_IN_QUICK_MODE = (
+    "intro",
+    "basic_results",
+    "uniform_superposition",
+    "feature_dimensionality",
+    "perturb_one_feature",
+    "correlated_features",
+    "adversarial",
+    "privileged_basis",
+    "computation",
+)
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +64,3 @@ def test_every_figure_writes_png_json_and_gallery_entry(quick_figures):
 def test_claim_holds_at_small_scale(quick_figures, name):
     check = quick_figures[1][name]["check"]
     assert check["holds"], check
-
-
-def test_bad_figure_name_is_a_one_line_error(capsys):
-    assert main(["figures", "pentagon", "--quick", "--out", "unused"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "pentagon" in err and "intro" in err

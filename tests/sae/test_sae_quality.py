@@ -1,4 +1,5 @@
-"""Claims of issue 5 about recovering known features: the pentagon, and synthetic dictionaries."""
+"""Training quality, the claims of issue 5 about recovering known features: the pentagon, and synthetic
+dictionaries."""
 
 import numpy as np
 import pytest
@@ -18,18 +19,29 @@ PENTAGON_PENALTY = {
 
 @pytest.fixture(scope="module")
 def pentagon():
-    config = toysup.ToyConfig(n_features=5, n_hidden=2, n_instances=1, feature_probability=0.05, restarts=4,
-                              steps=3000, learning_rate=1e-2)
+    config = toysup.ToyConfig(
+        n_features=5, n_hidden=2, n_instances=1, feature_probability=0.05, restarts=4, steps=3000, learning_rate=1e-2
+    )
     return sae.toy_activations(toysup.train(config, progress=False))
 
 
 @pytest.mark.parametrize("arch", sae.ARCHITECTURES)
 def test_every_architecture_recovers_the_pentagon(pentagon, arch):
     assert pentagon.n_features == 5
-    config = sae.SAEConfig(arch=arch, n_inputs=2, n_latents=16, n_instances=3, steps=3000, batch_size=1024,
-                           learning_rate=3e-3, schedule="cosine", penalty_warmup_steps=300, dead_window=100,
-                           resampling="inputs" if arch in ("relu", "gated", "jumprelu") else "none",
-                           **PENTAGON_PENALTY[arch])
+    config = sae.SAEConfig(
+        arch=arch,
+        n_inputs=2,
+        n_latents=16,
+        n_instances=3,
+        steps=3000,
+        batch_size=1024,
+        learning_rate=3e-3,
+        schedule="cosine",
+        penalty_warmup_steps=300,
+        dead_window=100,
+        resampling="inputs" if arch in ("relu", "gated", "jumprelu") else "none",
+        **PENTAGON_PENALTY[arch],
+    )
     result = sae.train_sae(config, pentagon, progress=False)
     scores = sae.evaluate(result, pentagon, n_samples=8192)
     print(arch, scores["mmcs"], scores["l0"], scores["explained_variance"])
@@ -38,8 +50,9 @@ def test_every_architecture_recovers_the_pentagon(pentagon, arch):
 
 # Synthetic, easy, at CPU-test scale: 128 random directions in 64 dims, 5 active on average, magnitudes
 # U[0, 1], 256 latents, batch 512, 500 steps (the 512-in-256 setting of the issue runs in bench_sae.py).
-EASY = dict(n_inputs=64, n_latents=256, batch_size=512, steps=500, learning_rate=3e-3, schedule="cosine",
-            dead_window=50)
+EASY = dict(
+    n_inputs=64, n_latents=256, batch_size=512, steps=500, learning_rate=3e-3, schedule="cosine", dead_window=50
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +71,10 @@ def easy_relu(easy):
     """λ = 0.6 and 1.0 with a λ warm-up over the first 100 steps, and λ = 1.0 without one."""
     warm = sae.SAEConfig(arch="relu", l1_coefficient=(0.6, 1.0), n_instances=2, penalty_warmup_steps=100, **EASY)
     cold = warm.replace(l1_coefficient=1.0, n_instances=1, penalty_warmup_steps=0)
-    return (sae.evaluate(sae.train_sae(warm, easy, progress=False), easy, n_samples=8192),
-            sae.evaluate(sae.train_sae(cold, easy, progress=False), easy, n_samples=8192))
+    return (
+        sae.evaluate(sae.train_sae(warm, easy, progress=False), easy, n_samples=8192),
+        sae.evaluate(sae.train_sae(cold, easy, progress=False), easy, n_samples=8192),
+    )
 
 
 def test_topk_and_l1_recover_the_easy_synthetic_dictionary(easy_topk, easy_relu):
@@ -87,7 +102,8 @@ def test_auxk_recovers_more_rare_features_than_plain_topk():
     zipf = sae.synthetic_activations(128, 64, firing="zipf", mean_active=5.0, zipf_exponent=1.0, seed=0)
     config = sae.SAEConfig(arch="topk", k=5, **{**EASY, "steps": 1000})
     with_aux = sae.evaluate(sae.train_sae(config, zipf, progress=False), zipf, n_samples=8192)
-    without = sae.evaluate(sae.train_sae(config.replace(aux_coefficient=0.0), zipf, progress=False), zipf,
-                           n_samples=8192)
+    without = sae.evaluate(
+        sae.train_sae(config.replace(aux_coefficient=0.0), zipf, progress=False), zipf, n_samples=8192
+    )
     assert np.all(with_aux["mcc"] > without["mcc"] + 0.02), (with_aux["mcc"], without["mcc"])
     assert np.all(with_aux["recovered_0.9"] > without["recovered_0.9"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 import screenshots  # noqa: E402
 
 if not Path(screenshots.CHROMIUM).exists():

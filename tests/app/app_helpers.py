@@ -1,0 +1,111 @@
+"""What the app's page tests share: open a page with ``streamlit.testing.v1.AppTest``, count and check its
+elements, the checks every page or several pages run, and the uploads that are not a safe toysup run.
+
+tests/app/conftest.py puts app/ on sys.path (as the app's router does for its pages), so ``run_zip`` imports here.
+"""
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("streamlit")
+from run_zip import run_to_zip  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import toysup  # noqa: E402
+
+APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+
+TIMEOUT = 240
+
+
+def open_page(page: str) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    app.switch_page(f"views/{page}.py").run()
+    return app
+
+
+def count(app: AppTest, kind: str) -> int:
+    """Elements of a kind (e.g. ``image``) anywhere on the page, sidebar and columns included."""
+
+    def walk(node) -> int:
+        return (getattr(node, "type", None) == kind) + sum(
+            walk(child) for child in getattr(node, "children", {}).values()
+        )
+
+    return walk(app._tree)
+
+
+def assert_clean(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+
+
+def assert_renders_before_any_training(page: str) -> None:
+    """The page renders with its title; a training page waits for its button."""
+    app = open_page(page)
+    assert_clean(app)
+    assert app.title and app.title[0].value
+    if page not in ("lessons", "figures"):  # the training pages wait for their button
+        assert any("Press" in info.value for info in app.info)
+
+
+def assert_experiment_page_trains_and_plots(page: str, settings: dict[str, int]) -> None:
+    """Set the page's sliders ``{page}_{name}``, train 50 steps, and find its plots (and tables)."""
+    app = open_page(page)
+    for name, value in settings.items():
+        app.slider(key=f"{page}_{name}").set_value(value)
+    app.select_slider(key=f"{page}_steps").set_value(50)
+    app.button(key=f"{page}_train").click().run()
+    assert_clean(app)
+    assert count(app, "image") >= 1
+    assert count(app, "dataframe") >= (0 if page == "geometry" else 1)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def run_files(result: toysup.TrainResult) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(run_to_zip(result))) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def pickled_params() -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    return buffer.getvalue()
+
+
+def bad_uploads(result: toysup.TrainResult) -> dict[str, tuple[bytes, str]]:
+    """Name -> (zip bytes, words the refusal must contain)."""
+    good = run_files(result)
+    huge_config = good["config.json"].replace(b'"n_features": 4', b'"n_features": 100000000')
+    return {
+        "not a zip": (b"just some text", "not a zip"),
+        "path traversal": (zip_of({**good, "../config.json": good["config.json"]}), "unsafe"),
+        "absolute path": (zip_of({"/etc/config.json": good["config.json"]}), "unsafe"),
+        "foreign file": (zip_of({**good, "evil.py": b"import os"}), "unexpected file"),
+        "missing file": (zip_of({k: v for k, v in good.items() if k != "params.npz"}), "params.npz"),
+        "pickled params": (zip_of({**good, "params.npz": pickled_params()}), "corrupted run"),
+        "broken json": (zip_of({**good, "config.json": b"{not json"}), "not a toysup run"),
+        "huge config": (zip_of({**good, "config.json": huge_config}), "too large"),
+        "wrong shapes": (zip_of({**good, "loss.npy": good["loss.npy"][:-8]}), "corrupted run"),
+    }
+
+
+def assert_a_bad_upload_gets_a_message_not_a_traceback(app: AppTest, uploader: str, result: toysup.TrainResult) -> None:
+    """Upload unsafe and foreign zips to the page's ``uploader``: each gets one error message, no exception."""
+    for name in ("not a zip", "path traversal", "pickled params"):
+        data, words = bad_uploads(result)[name]
+        app.file_uploader(key=uploader).set_value(("run.zip", data, "application/zip"))
+        app.run()
+        assert not app.exception, (name, [e.value for e in app.exception])
+        assert len(app.error) == 1 and words in app.error[0].value, (name, [e.value for e in app.error])

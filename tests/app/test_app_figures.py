@@ -1,0 +1,15 @@
+"""The Figures page: it renders, and regenerates a figure with its check."""
+
+from app_helpers import assert_clean, assert_renders_before_any_training, count, open_page
+
+
+def test_figures_renders_before_any_training():
+    assert_renders_before_any_training("figures")
+
+
+def test_figures_page_regenerates_a_figure_with_its_check():
+    app = open_page("figures")
+    app.button(key="figures_intro_make").click().run()
+    assert_clean(app)
+    assert any("claim holds" in success.value for success in app.success) or app.warning
+    assert count(app, "json") >= 1
