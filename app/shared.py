@@ -20,6 +20,12 @@ import toysup
 from toysup import metrics, plots
 
 MAX_SHOWN_INSTANCES = 8
+# Above these sizes a run's view would take more than a second or two to build (WᵀW is features × features per
+# model, and the superposition test eigen-solves it; a download recomputes every model's metrics), so a run this
+# large — only an upload can be — is shown as a summary table of cheap measures instead of the plots.
+MAX_DRAWN_FEATURES = 200
+MAX_DRAWN_INSTANCES = 64
+MAX_SUMMARY_ROWS = 1000
 
 PROBABILITIES = (1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002, 0.001)
 STEPS = (50, 100, 200, 500, 1000, 2000, 3000, 5000, 10_000, 20_000)
@@ -159,11 +165,44 @@ def run_figures(result: toysup.TrainResult) -> dict[str, Any]:
     return {"figures": figures, "table": table, "dimensionality": dimensionality}
 
 
+def too_large_to_draw(config: toysup.ToyConfig) -> bool:
+    """Whether the run view of this config would take more than a second or two (see ``MAX_DRAWN_FEATURES``)."""
+    return config.n_features > MAX_DRAWN_FEATURES or config.n_instances > MAX_DRAWN_INSTANCES
+
+
+def run_summary(result: toysup.TrainResult) -> dict[str, Any]:
+    """Per model (the first ``MAX_SUMMARY_ROWS``), measures that cost one pass over W, no features × features
+    matrix: final loss, features represented, D* = m/‖W‖_F² and the largest feature norm."""
+    shown = min(result.config.n_instances, MAX_SUMMARY_ROWS)
+    W = np.asarray(result.W[:shown], dtype=np.float64)
+    norms = np.linalg.norm(W, axis=-2)
+    frobenius = np.sum(W**2, axis=(-2, -1))
+    return {
+        "model": np.arange(shown),
+        "1 − S (first feature)": result.config.feature_probability_array()[:shown, 0],
+        "final loss": result.final_loss[:shown],
+        "features represented": np.sum(norms > metrics.REPRESENTED_NORM, axis=-1),
+        "D* = m/‖W‖²": np.where(frobenius > 0, W.shape[-2] / np.where(frobenius > 0, frobenius, 1.0), 0.0),
+        "largest ‖W_i‖": norms.max(axis=-1),
+    }
+
+
 def show_run(result: toysup.TrainResult) -> None:
-    """Everything about a trained toy model: geometry, WᵀW, biases, norms by interference, dimensionality, loss."""
+    """Everything about a trained toy model: geometry, WᵀW, biases, norms by interference, dimensionality, loss.
+    A run too large to draw quickly gets a summary table instead."""
     config = result.config
     if result.steps_done < config.steps:
         st.warning(f"This run stopped early: {result.steps_done} of {config.steps} steps.")
+    if too_large_to_draw(config):
+        st.info(
+            f"This run has {config.n_instances} models of {config.n_features} features in {config.n_hidden} "
+            f"dimensions: more than the page draws in a second or two (at most {MAX_DRAWN_INSTANCES} models of "
+            f"{MAX_DRAWN_FEATURES} features), so it is summarised here instead of plotted."
+        )
+        if config.n_instances > MAX_SUMMARY_ROWS:
+            st.caption(f"The first {MAX_SUMMARY_ROWS} of {config.n_instances} models.")
+        st.dataframe(run_summary(result), hide_index=True)
+        return
     if config.n_instances > MAX_SHOWN_INSTANCES:
         st.caption(f"Showing the first {MAX_SHOWN_INSTANCES} of {config.n_instances} models.")
     view = run_figures(result)
@@ -188,6 +227,11 @@ def zipped(result: toysup.TrainResult) -> bytes:
 
 
 def download_run(result: toysup.TrainResult, key: str) -> None:
+    """A download button for the run as a zip; not for a run too large to draw (only an upload can be, and saving
+    it again would recompute every model's metrics)."""
+    if too_large_to_draw(result.config):
+        st.caption("This run is too large to zip again here; the file you uploaded holds it.")
+        return
     st.download_button(
         "Download this run (.zip)",
         zipped(result),
@@ -210,7 +254,7 @@ def upload_run(key: str) -> toysup.TrainResult | None:
         return None
     try:
         return _loaded(upload.getvalue())
-    except ValueError as error:
+    except ValueError as error:  # a DamagedFileError too: every refusal of an upload is one
         st.error(f"Could not load {upload.name}: {error}")
         return None
 

@@ -1,3 +1,6 @@
+import time
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -54,3 +57,60 @@ def test_dict_round_trip_and_lists_become_tuples():
     assert isinstance(again.correlated_sets, tuple)
     with pytest.raises(ValueError, match="unknown ToyConfig field"):
         ToyConfig.from_dict({"n_feature": 3})
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"n_features": 10**12}, "n_features: must be <= 2147483647, got 1000000000000"),
+        ({"n_hidden": 10**10}, "n_hidden: must be <= 2147483647"),
+        ({"n_features": 2**20, "batch_size": 2**12}, "n_features × batch_size: must be at most 2147483647"),
+        ({"n_instances": 2**20, "restarts": 2**12}, "n_instances × restarts: must be at most 2147483647"),
+        ({"n_features": 10**6, "batch_size": 2000}, "n_instances × restarts × n_features × batch_size: the run needs"),
+        ({"n_features": 10**5, "n_hidden": 10**4}, "n_instances × restarts × n_hidden × n_features: the run needs"),
+        ({"n_features": 10**6, "n_instances": 10**3, "batch_size": 1}, "the run needs about"),
+        ({"importance": 1e39}, "importance: must be <= 1e+30"),
+        ({"importance": 1e-31}, "importance: must be >= 1e-30 after the decay"),
+        ({"n_features": 1000, "importance_decay": 0.9}, "importance: must be >= 1e-30 after the decay"),
+        ({"feature_probability": 1e-50}, "feature_probability: must be >= 2**-23"),
+        ({"feature_probability": 2.0**-24}, "the data generator's uniforms have 23 bits"),
+        ({"learning_rate": 1e30}, "learning_rate: must be <= 1000"),
+        ({"learning_rate": float("inf")}, "learning_rate: must be > 0 and finite"),
+        ({"weight_decay": 0.1}, "weight_decay: only adamw uses it"),
+        ({"optimizer": "adamw", "learning_rate": 0.5, "weight_decay": 2.0}, "learning_rate × weight_decay < 1"),
+        ({"optimizer": "adamw", "learning_rate": 1e-3, "weight_decay": float("inf")}, "weight_decay: must be >= 0"),
+        ({"steps": 2**31}, "steps: must be <= 2147483647"),
+    ],
+)
+def test_sizes_and_float32_ranges_are_refused_at_once(changes, message, monkeypatch):
+    monkeypatch.setenv("TOYSUP_MEMORY_GB", "8")
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as error:
+        ToyConfig(**changes)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert elapsed < 0.5 and peak < 50e6  # refused before any large array is built
+
+
+def test_the_smallest_values_that_fit_float32_and_the_generator_pass():
+    ToyConfig(feature_probability=2.0**-23, importance=1e30, learning_rate=1e3)
+    ToyConfig(n_features=100, importance_decay=0.5)  # 0.5**99 ≈ 1.6e-30: the app's extreme
+    ToyConfig(optimizer="adamw", learning_rate=0.5, weight_decay=1.9)  # lr × wd = 0.95
+
+
+def test_memory_terms_grow_with_the_sizes_and_name_them():
+    small = ToyConfig()
+    terms = small.memory_terms()
+    assert set(terms) == {
+        "n_instances × restarts × n_features × batch_size",
+        "n_instances × restarts × n_hidden × n_features",
+        "n_instances × restarts × steps",
+        "n_instances × restarts × n_features",
+    }
+    assert 0 < sum(terms.values()) < 1e8
+    bigger = small.replace(restarts=4).memory_terms()
+    assert all(bigger[name] > terms[name] for name in terms)
+    assert "copies per chunk × n_features × batch_size" in small.memory_terms(copies=64)

@@ -1,11 +1,17 @@
-"""The training engine: compiled chunks, the driving loop, block means, hooks, keys, the program cache."""
+"""The training engine: compiled chunks, the driving loop, block means, hooks, keys, the program cache, Ctrl-C at
+any time."""
+
+import gc
+import os
+import signal
+import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from toysup import engine
+from toysup import engine, interrupts
 
 
 def counter_program(steps: int, chunk_steps: int) -> engine.Program:
@@ -103,3 +109,126 @@ def test_learning_rate_schedules_warm_up_then_follow_their_shape():
 def test_bad_loop_settings_name_the_field(chunk_steps, log_every, field):
     with pytest.raises(ValueError, match=f"^{field}: must be"):
         engine.check_loop(chunk_steps, log_every)
+
+
+def test_on_logged_sees_each_chunk_and_may_stop_the_run():
+    seen = []
+
+    def on_logged(first_step, logged):
+        seen.append((first_step, logged.shape))
+        if first_step >= 4:
+            raise engine.DivergedError(first_step)
+
+    with pytest.raises(engine.DivergedError, match="^diverged at step 4: the loss became non-finite"):
+        engine.run(counter_program(10, 4), KEYS, INCREMENTS, progress=False, on_logged=on_logged)
+    assert seen == [(0, (4, 3)), (4, (4, 3))]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C handling restored
+
+
+def _with(program: engine.Program, **wrapped) -> engine.Program:
+    """``program`` with its ``init`` / ``run_chunk`` replaced by wrappers of them."""
+    return program._replace(**{name: wrap(getattr(program, name)) for name, wrap in wrapped.items()})
+
+
+def _press_ctrl_c(times: int = 1, collect: bool = False):
+    """A wrapper that presses Ctrl-C (SIGINT to this process) ``times`` times before calling the function, and
+    counts its calls; with ``collect`` the signal is sent from inside a garbage-collector callback."""
+    calls = []
+
+    def wrap(function):
+        def pressed(*args):
+            calls.append(1)
+            if len(calls) == 1:
+                if collect:
+
+                    def callback(phase, info):
+                        if phase == "start":
+                            gc.callbacks.remove(callback)
+                            os.kill(os.getpid(), signal.SIGINT)
+
+                    gc.callbacks.append(callback)
+                    gc.collect()
+                for _ in range(times):
+                    os.kill(os.getpid(), signal.SIGINT)
+            return function(*args)
+
+        return pressed
+
+    return wrap, calls
+
+
+@pytest.mark.parametrize("collect", [False, True])
+def test_ctrl_c_during_initialisation_stops_before_the_first_chunk(collect):
+    # Sent from inside a garbage-collector callback (as happens while JAX traces and compiles), the default
+    # KeyboardInterrupt would be printed as "Exception ignored" and lost; the deferred handler keeps it.
+    press, _ = _press_ctrl_c(times=0 if collect else 1, collect=collect)
+    count, chunks = _press_ctrl_c(times=0)
+    program = _with(counter_program(10, 4), init=press, run_chunk=count)
+    done = engine.run(program, KEYS, INCREMENTS, progress=False)
+    assert done.steps_done == 0 and not chunks and done.logged.shape == (0, 3)
+    np.testing.assert_array_equal(done.state, np.zeros(3))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_during_the_first_chunk_keeps_it_and_stops():
+    press, chunks = _press_ctrl_c()
+    done = engine.run(_with(counter_program(10, 4), run_chunk=press), KEYS, INCREMENTS, progress=False)
+    assert len(chunks) == 1 and done.steps_done == 4
+    np.testing.assert_array_equal(done.state, 4 * np.asarray(INCREMENTS))
+
+
+def test_an_interrupt_raised_while_the_first_chunk_compiles_returns_zero_steps():
+    def interrupt(run_chunk):
+        def raising(*args):
+            raise KeyboardInterrupt
+
+        return raising
+
+    done = engine.run(_with(counter_program(10, 4), run_chunk=interrupt), KEYS, INCREMENTS, progress=False)
+    assert done.steps_done == 0 and done.logged.shape == (0, 3)
+    np.testing.assert_array_equal(done.state, np.zeros(3))
+
+
+def test_ctrl_c_during_the_last_chunk_and_a_second_ctrl_c_propagate():
+    press, _ = _press_ctrl_c()
+    with pytest.raises(KeyboardInterrupt):  # the run is complete, but the caller must learn of the Ctrl-C
+        engine.run(_with(counter_program(4, 4), run_chunk=press), KEYS, INCREMENTS, progress=False)
+    press_twice, _ = _press_ctrl_c(times=2)
+    with pytest.raises(KeyboardInterrupt):  # a second Ctrl-C raises at once, here during initialisation
+        engine.run(_with(counter_program(10, 4), init=press_twice), KEYS, INCREMENTS, progress=False)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_within_interrupts_propagate_an_interrupted_run_raises_instead_of_returning():
+    def stop(steps_done, steps):
+        raise KeyboardInterrupt
+
+    with interrupts.interrupts_propagate(), pytest.raises(KeyboardInterrupt):
+        engine.run(counter_program(10, 4), KEYS, INCREMENTS, progress=False, on_chunk=stop)
+    press, _ = _press_ctrl_c()
+    with interrupts.interrupts_propagate(), pytest.raises(KeyboardInterrupt):
+        engine.run(_with(counter_program(10, 4), run_chunk=press), KEYS, INCREMENTS, progress=False)
+    done = engine.run(counter_program(10, 4), KEYS, INCREMENTS, progress=False, on_chunk=stop)  # outside: returns
+    assert done.steps_done == 4
+
+
+def test_the_safe_handler_raises_but_never_inside_a_garbage_collector_callback(monkeypatch):
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.safe_interrupt_handler(signal.SIGINT, sys._getframe())
+    resent = []
+    monkeypatch.setattr(interrupts.threading, "Timer", lambda delay, function, args: resent.append(args) or _Started())
+
+    def callback(phase, info):
+        interrupts.safe_interrupt_handler(signal.SIGINT, sys._getframe())  # must not raise here: it would be lost
+
+    gc.callbacks.append(callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(callback)
+    assert resent and resent[0] == (os.getpid(), signal.SIGINT)  # sent again, once the callback has returned
+
+
+class _Started:
+    def start(self):
+        pass

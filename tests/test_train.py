@@ -1,8 +1,10 @@
 import dataclasses
+import time
 
 import numpy as np
 import pytest
 
+import toysup
 from toysup import ToyConfig, geometric_importance, metrics, train
 
 
@@ -146,3 +148,47 @@ def test_configs_that_differ_only_in_per_copy_fields_share_one_compiled_program(
     train(changed, chunk_steps=20, progress=False)
     assert len(engine.PROGRAMS) == cached
     assert compile_key(config.replace(learning_rate=3e-2)) != compile_key(config)
+
+
+def test_best_of_k_never_keeps_a_non_finite_restart():
+    from toysup.train import best_restarts
+
+    # Restart-major copies of 2 instances × 3 restarts: instance 0 has restarts NaN, inf, 0.3; instance 1 has
+    # 0.5, 0.2, NaN (argmin alone would pick the NaN of instance 0).
+    final_loss = np.asarray([np.nan, 0.5, np.inf, 0.2, 0.3, np.nan], np.float32)
+    np.testing.assert_array_equal(best_restarts(final_loss, 3), [4, 3])
+    np.testing.assert_array_equal(best_restarts(np.full(4, np.nan), 2), [0, 1])  # all diverged: restart 0
+
+
+def test_an_instance_diverges_only_when_every_restart_has():
+    from toysup.train import DivergenceWatch
+
+    watch = DivergenceWatch(n_instances=2, restarts=2)  # copies: (r0, i0), (r0, i1), (r1, i0), (r1, i1)
+    chunk = np.ones((10, 4), np.float32)
+    chunk[3:, 0] = np.nan  # restart 0 of instance 0 diverges at step 3; its restart 1 is still finite
+    watch(0, chunk)
+    chunk = np.ones((10, 4), np.float32)
+    chunk[:, 0] = np.nan
+    chunk[2:, 2] = np.inf  # restart 1 of instance 0 at step 12: instance 0 has no finite restart left
+    with pytest.raises(toysup.DivergedError, match="^diverged at step 12: the loss became non-finite; try a lower"):
+        watch(10, chunk)
+
+
+def _unchecked(config, **changes):
+    """``config`` with ``changes`` set behind validation's back: a setting validation would refuse."""
+    for name, value in changes.items():
+        object.__setattr__(config, name, value)
+    return config
+
+
+def test_a_diverging_run_raises_after_its_first_chunk():
+    assert isinstance(toysup.DivergedError(3), ValueError)
+    config = _unchecked(SMALL.replace(steps=20_000, restarts=2), learning_rate=1e30)
+    chunks = []
+    start = time.perf_counter()
+    with pytest.raises(toysup.DivergedError, match="^diverged at step 1:") as error:
+        train(config, chunk_steps=100, progress=False, on_chunk=lambda done, total: chunks.append(done))
+    assert error.value.step == 1 and not chunks  # stopped after the first of 200 chunks
+    assert time.perf_counter() - start < 30
+    with pytest.raises(ValueError, match="^learning_rate: must be <= 1000"):
+        SMALL.replace(learning_rate=1e30)  # validation refuses the rate itself

@@ -12,9 +12,24 @@ from .config import geometric_importance as geometric_importance
 from .config import sparsity_sweep as sparsity_sweep
 from .data import generate_batch as generate_batch
 from .data import sample_features as sample_features
+from .engine import DivergedError as DivergedError
 from .io import load as load
 from .io import save as save
 from .models import ToyModel as ToyModel
 from .train import TrainResult as TrainResult
 from .train import train as train
 from .version import __version__ as __version__
+
+
+def __getattr__(name: str):
+    """``toysup.load_sweep`` and ``toysup.load_recovery``, imported on first use: they need xarray, which
+    ``import toysup`` should not pay for."""
+    if name == "load_sweep":
+        from .sweeps import load_sweep
+
+        return load_sweep
+    if name == "load_recovery":
+        from .sae.recovery import load_recovery
+
+        return load_recovery
+    raise AttributeError(f"module 'toysup' has no attribute {name!r}")

@@ -13,6 +13,7 @@ The command line's ``toysup animate`` does this from flags.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import metrics, plots
+from .storage import check_file_output, temporary_sibling
 
 MAX_COLUMNS = 8  # instances drawn per frame; more would be unreadable
 MAX_FRAMES = 1000  # frames an animation may have (``toysup animate`` checks before training)
@@ -85,8 +87,9 @@ def draw_frame(
     return fig
 
 
-def check_output(path: str | Path) -> Path:
-    """The output path, if it names a format that can be written here (MP4 needs ffmpeg)."""
+def check_output(path: str | Path, *, overwrite: bool = False) -> Path:
+    """The output path, if it names a format that can be written here (MP4 needs ffmpeg) in a folder that can be
+    written, and is not an existing file (unless ``overwrite``); ``ValueError`` (``OutputError``) otherwise."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"out: must end in {' or '.join(FORMATS)}, got {path.name!r}")
@@ -94,7 +97,7 @@ def check_output(path: str | Path) -> Path:
         raise ValueError(
             "out: writing MP4 needs ffmpeg on the PATH (e.g. `apt-get install ffmpeg`); write a .gif instead"
         )
-    return path
+    return check_file_output(path, overwrite=overwrite)
 
 
 def frame_size(W: np.ndarray) -> tuple[float, float]:
@@ -123,17 +126,22 @@ def save_animation(
     importance: np.ndarray | None = None,
     titles: Sequence[str] | None = None,
     dpi: int = 100,
+    overwrite: bool = False,
 ) -> Path:
     """Write every snapshot as a frame of a GIF (Pillow) or an MP4 (ffmpeg), chosen by the file's suffix.
+
+    The frames go to a hidden temporary sibling that is renamed into place when complete, so an interrupted or
+    failed write leaves no half-written animation (and an earlier file as it was).
 
     Args:
       snapshots: (frames, instances, hidden, features).
       steps: the training step of each frame.
       path: ``….gif`` or ``….mp4``; an MP4 needs ``ffmpeg`` on the PATH.
+      overwrite: replace an existing file (otherwise refused).
     """
     from matplotlib.animation import FFMpegWriter, PillowWriter
 
-    path = check_output(path)
+    path = check_output(path, overwrite=overwrite)
     suffix = path.suffix.lower()
     if not isinstance(fps, int) or not 1 <= fps <= 60:
         raise ValueError(f"fps: must be an integer in [1, 60], got {fps!r}")
@@ -142,10 +150,16 @@ def save_animation(
     fig = Figure(figsize=frame_size(snapshots[0]), layout="constrained")
     writer = PillowWriter(fps=fps) if suffix == ".gif" else FFMpegWriter(fps=fps)
     limit = _limit(snapshots[:, :MAX_COLUMNS])
-    with writer.saving(fig, str(path), dpi):
-        for W, step in zip(snapshots, steps):
-            draw_frame(fig, W, int(step), importance, limit, titles)
-            writer.grab_frame()
+    temporary = temporary_sibling(path, path.suffix)  # the writers pick the format from the suffix
+    try:
+        with writer.saving(fig, str(temporary), dpi):
+            for W, step in zip(snapshots, steps):
+                draw_frame(fig, W, int(step), importance, limit, titles)
+                writer.grab_frame()
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 

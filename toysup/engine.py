@@ -10,8 +10,9 @@ and :func:`compile_program` ``jax.vmap``-s them over copies and compiles ``chunk
 ``jax.lax.scan``: one XLA program per chunk shape, reused by every chunk. :func:`run` drives it: it pads the
 copies to a multiple of the local device count and shards them over the devices, runs chunks until the run is
 done (a tqdm bar, ``on_chunk`` for other progress displays, an ``observe`` hook that sees the state after
-every chunk), stops cleanly on Ctrl-C keeping what finished, and reduces the logged values to means over
-blocks of ``log_every`` steps.
+every chunk, an ``on_logged`` hook that sees every chunk's logged values and may stop the run, e.g. with
+:class:`DivergedError`), stops cleanly on Ctrl-C keeping what finished, and reduces the logged values to means
+over blocks of ``log_every`` steps.
 
 Each copy's randomness comes from :func:`derive_keys`: ``fold_in(stream, copy_id)``, so a copy's result
 depends on the seed and its id only, never on how copies are grouped into runs, chunks or devices.
@@ -30,6 +31,7 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm.auto import tqdm
 
+from .interrupts import deferred_interrupts, propagating
 from .validation import choice, integer
 
 DEFAULT_CHUNK_STEPS = 500  # steps per compiled chunk: progress and Ctrl-C are honoured between chunks
@@ -38,10 +40,19 @@ _CACHE_SIZE = 64
 SCHEDULES = ("constant", "linear", "cosine")
 
 
+class DivergedError(ValueError):
+    """A training run whose loss became non-finite (NaN or infinite): a trainer raises it after the chunk where it
+    happened, instead of training on and returning NaN weights."""
+
+    def __init__(self, step: int):
+        super().__init__(f"diverged at step {step}: the loss became non-finite; try a lower learning_rate")
+        self.step = step
+
+
 def check_loop(chunk_steps: Any, log_every: Any) -> None:
     """The loop settings of a training call: ``chunk_steps`` and ``log_every`` are integers >= 1."""
-    integer("chunk_steps", chunk_steps, 1)
-    integer("log_every", log_every, 1)
+    integer("chunk_steps", chunk_steps, 1, 2**31 - 1)
+    integer("log_every", log_every, 1, 2**31 - 1)
 
 
 def learning_rate_schedule(learning_rate: float, schedule: str, steps: int, warmup_steps: int) -> optax.Schedule:
@@ -212,6 +223,7 @@ def run(
     progress: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
     observe: Callable[[int, Any], None] | None = None,
+    on_logged: Callable[[int, np.ndarray], None] | None = None,
 ) -> Run:
     """Initialise every copy and train it for ``program.steps`` steps, chunk by chunk.
 
@@ -224,47 +236,66 @@ def run(
       on_chunk: called as ``on_chunk(steps_done, steps)`` after every chunk (e.g. the app's progress bar).
       observe: called as ``observe(steps_done, state)`` after initialisation (0) and after every chunk, with the
         state's numpy arrays (leading axis the copies) — e.g. to keep snapshots of the weights.
+      on_logged: called as ``on_logged(first_step, logged)`` after every chunk with the per-step logged values
+        of the steps it did, (steps, copies, …), ``first_step`` the global index of the first; an exception it
+        raises (e.g. :class:`DivergedError`) ends the run and propagates.
 
     The copies are sharded over every local device; a count that does not divide evenly is padded with
-    copies of the last one, which are dropped again. Ctrl-C (or ``KeyboardInterrupt`` raised by a hook)
-    during or between chunks stops the run and returns what the finished chunks reached.
+    copies of the last one, which are dropped again.
+
+    Ctrl-C is honoured at any time, at the next safe point: after initialisation (and the compilation it
+    triggers) or after the running chunk. The run then stops and returns what the finished chunks reached —
+    ``steps_done`` is 0 when none had finished, and fewer than ``program.steps`` tells every interrupted run. A
+    ``KeyboardInterrupt`` raised by a hook does the same. One that arrives while the last chunk runs, or that
+    is raised during initialisation (there is no state to return yet), propagates, as does every one within
+    :func:`toysup.interrupts.interrupts_propagate`. (Ctrl-C only sets a flag during the run, see
+    :func:`toysup.interrupts.deferred_interrupts`, so it is never lost in a garbage-collector callback.)
     """
     integer("log_every", log_every, 1)
     n_copies = int(init_keys.shape[0])
     n_devices = min(jax.local_device_count(), n_copies)
     padded = -(-n_copies // n_devices) * n_devices
-    init_keys, inputs = _pad((init_keys, inputs), padded)
-    if n_devices > 1:
-        init_keys, inputs = shard_copies((init_keys, inputs), n_devices)
-    state = program.init(init_keys)
     blocks = _BlockMeans(log_every)
     steps_done = 0
-    bar = tqdm(total=program.steps, unit="step", disable=not progress, leave=False)
-    try:
-        if observe is not None:
-            observe(0, _trim(state, n_copies))
-        while steps_done < program.steps:
-            new_state, logged = program.run_chunk(state, inputs, steps_done)
-            logged = np.asarray(logged)  # waits: the state moves on only once its chunk has finished
-            state = new_state
-            done_now = min(program.chunk_steps, program.steps - steps_done)
-            blocks.add(logged[:done_now, :n_copies])
-            steps_done += done_now
-            bar.update(done_now)
+    stopped = False  # by a KeyboardInterrupt raised in a chunk or a hook
+    with deferred_interrupts() as interrupt:
+        init_keys, inputs = _pad((init_keys, inputs), padded)
+        if n_devices > 1:
+            init_keys, inputs = shard_copies((init_keys, inputs), n_devices)
+        state = program.init(init_keys)
+        bar = tqdm(total=program.steps, unit="step", disable=not progress, leave=False)
+        try:
             if observe is not None:
-                observe(steps_done, _trim(state, n_copies))
-            if on_chunk is not None:
-                on_chunk(steps_done, program.steps)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        bar.close()
+                observe(0, _trim(state, n_copies))
+            while steps_done < program.steps and not interrupt.requested:
+                new_state, logged = program.run_chunk(state, inputs, steps_done)
+                logged = np.asarray(logged)  # waits: the state moves on only once its chunk has finished
+                state = new_state
+                done_now = min(program.chunk_steps, program.steps - steps_done)
+                blocks.add(logged[:done_now, :n_copies])
+                steps_done += done_now
+                bar.update(done_now)
+                if on_logged is not None:
+                    on_logged(steps_done - done_now, logged[:done_now, :n_copies])
+                if observe is not None:
+                    observe(steps_done, _trim(state, n_copies))
+                if on_chunk is not None:
+                    on_chunk(steps_done, program.steps)
+        except KeyboardInterrupt:
+            stopped = True
+        finally:
+            bar.close()
+    if interrupt.requested and steps_done == program.steps:
+        raise KeyboardInterrupt  # pressed during the last chunk: the caller must still learn of it
+    if (interrupt.requested or stopped) and propagating():
+        raise KeyboardInterrupt
     return Run(_trim(state, n_copies), blocks.result((n_copies, *program.logged_shape)), steps_done)
 
 
 __all__ = [
     "DEFAULT_CHUNK_STEPS",
     "DEFAULT_LOG_EVERY",
+    "DivergedError",
     "SCHEDULES",
     "Program",
     "Run",

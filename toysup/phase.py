@@ -18,7 +18,6 @@ Classification rule (a feature is *represented* when ‖W_i‖ > ``REPRESENTED_N
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,15 @@ import numpy as np
 from . import theory  # noqa: F401  (used in run_phase)
 from .config import ToyConfig
 from .metrics import REPRESENTED_NORM
+from .storage import write_json
 from .sweeps import Axis, SweepSpec, run_sweep
 from .validation import integer
 
+KIND = "phase"  # the kind of result a phase diagram's folder holds (its toysup.json)
 UNCLASSIFIED = -1
 PROBABILITY_RANGE = (-2.0, 0.0)  # log10 of the feature probability
 IMPORTANCE_RANGE = (-1.0, 1.0)  # log10 of the extra feature's relative importance
+MAX_GRID = 200  # cells per axis: 200 × 200 is finer than any diagram can show, and validates in seconds
 
 
 def phase_axes(grid: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,8 +101,9 @@ def phase_spec(
     batch_size: int = 1024,
     chunk_copies: int = 4096,
 ) -> SweepSpec:
-    """The sweep behind a phase diagram: ``grid`` × ``grid`` cells, best of ``restarts`` fits per cell."""
-    integer("grid", grid, 2)
+    """The sweep behind a phase diagram: ``grid`` × ``grid`` cells (grid in [2, 200]), best of ``restarts`` fits per
+    cell."""
+    integer("grid", grid, 2, MAX_GRID)
     base = phase_base_config(n_features, n_hidden, steps, restarts, seed, learning_rate, batch_size)
     probability, importance = phase_axes(grid)
     axes = (Axis(f"importance[{n_features - 1}]", tuple(importance)), Axis("feature_probability", tuple(probability)))
@@ -113,19 +116,33 @@ def run_phase(
     *,
     progress: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
-    """Run the sweep, classify, compute the theory and their agreement; write ``DIR/phase.json``.
+    """Run the sweep, classify, compute the theory and their agreement; write ``DIR/phase.json`` (atomically).
+
+    ``directory`` holds a toysup ``phase`` result: the sweep's chunks, resumed when run again, and the diagram.
+    Anything else there is refused before any compute; ``overwrite`` starts afresh in a phase folder.
 
     Returns the JSON-ready dict: ``features``, ``hidden``, ``feature_probability`` and ``importance`` axes,
     ``empirical`` and ``theoretical`` label grids (rows: importance, columns: probability), ``labels``
-    (their names) and ``agreement`` in [0, 1].
+    (their names), ``agreement`` in [0, 1] and ``diverged``, the number of cells whose every restart's loss became
+    non-finite (labelled −1, unclassified).
     """
     dataset = run_sweep(
-        spec, directory, chunk_steps=min(500, spec.base.steps), log_every=1, progress=progress, on_progress=on_progress
+        spec,
+        directory,
+        chunk_steps=min(500, spec.base.steps),
+        log_every=1,
+        progress=progress,
+        on_progress=on_progress,
+        kind=KIND,
+        overwrite=overwrite,
     )
     n_features = spec.base.n_features
     W = dataset["W"].isel(seed=0).values  # (importance, probability, hidden, feature)
     empirical = classify_2(W) if n_features == 2 else classify_3(W)
+    diverged = ~np.isfinite(dataset["loss"].isel(seed=0).values)  # every restart of the cell diverged
+    empirical = np.where(diverged, UNCLASSIFIED, empirical)
     importance = np.asarray(spec.axes[0].values)
     probability = np.asarray(spec.axes[1].values)
     theoretical = theory.theoretical_phase(probability[None, :], importance[:, None], n_features=n_features)
@@ -141,6 +158,7 @@ def run_phase(
         "theoretical": np.asarray(theoretical).tolist(),
         "labels": list(names),
         "agreement": theory.agreement(empirical, theoretical),
+        "diverged": int(diverged.sum()),
     }
-    Path(directory, "phase.json").write_text(json.dumps(result, indent=2))
+    write_json(Path(directory, "phase.json"), result)
     return result

@@ -19,7 +19,7 @@ import numpy as np
 from .config import ToyConfig
 from .engine import DEFAULT_LOG_EVERY
 from .models import kind
-from .train import TrainResult, compile_key, copy_arrays, keep_best_restarts, train_copies
+from .train import DivergenceWatch, TrainResult, compile_key, copy_arrays, keep_best_restarts, train_copies
 from .validation import integer
 
 
@@ -47,6 +47,9 @@ def train_with_snapshots(
     Returns:
       The result (of the lowest-loss restart of each instance) and the snapshots, of shape
       (snapshots, instances, hidden, features); ``snapshot_steps`` gives each one's step.
+
+    Raises:
+      DivergedError: as :func:`toysup.train.train`, when an instance has no finite restart left.
     """
     integer("every", every, 1)
     embedding = kind(config.model).embedding
@@ -65,6 +68,7 @@ def train_with_snapshots(
         progress=False,
         on_chunk=on_chunk,
         observe=keep_snapshot,
+        on_logged=DivergenceWatch(config.n_instances, config.restarts),
     )
     result, keep = keep_best_restarts(config, copies)
     return result, np.stack(snapshots)[:, keep]

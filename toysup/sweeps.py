@@ -8,10 +8,12 @@ change a static setting (sizes, model, learning rate, steps, seed …) are train
 
 Work is split into chunks of at most ``chunk_copies`` copies, run by ``toysup.chunks``: each finished chunk
 is written to ``DIR/chunks/`` at once, and running the same sweep into the same folder again skips finished
-chunks, so an interrupted sweep resumes. Under ``jax.distributed`` each process takes every
-``process_count``-th chunk and process 0 writes the assembled result. The result is an ``xarray.Dataset``
-saved as netCDF (``DIR/sweep.nc``): the axes and ``seed`` as coordinates; ``W``, ``b`` (or ``W1``, ``W2``, ``b``),
-``loss``, ``loss_history`` and the geometry metrics as variables; the sweep's settings as attributes.
+chunks, so an interrupted sweep resumes (a damaged chunk is trained again). Under ``jax.distributed`` each
+process takes every ``process_count``-th chunk and process 0 writes the assembled result. The result is an
+``xarray.Dataset`` saved as netCDF (``DIR/sweep.nc``, written atomically and rebuilt from the chunks on every
+run, so a damaged one never blocks a rerun): the axes and ``seed`` as coordinates; ``W``, ``b`` (or ``W1``,
+``W2``, ``b``), ``loss``, ``loss_history`` and the geometry metrics as variables; the sweep's settings as
+attributes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,16 +33,21 @@ import numpy as np
 import xarray as xr
 
 from . import metrics
-from .chunks import read_chunk, read_dataset, run_chunks
+from .chunks import manifest_fingerprint, read_chunk, read_dataset, run_chunks, write_dataset
 from .config import ToyConfig
 from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
 from .train import ProgramKey, best_restarts, compile_key, train_copies
-from .validation import integer
+from .validation import MAX_SIZE, at_most, check_memory, integer
 from .version import __version__
 
+KIND = "sweep"  # the kind of result a sweep's folder holds (its toysup.json)
 ARRAY_FIELDS = ("feature_probability", "importance", "importance_decay")
 PER_FEATURE_FIELDS = ("feature_probability", "importance")
 NOT_SWEEPABLE = ("n_instances", "restarts", "seed")
+# A sweep validates a config per grid point (tens of microseconds each) before it trains: 10**5 points keep that
+# to seconds. Grid points × seeds are the sweep's instances, listed one by one when it plans its chunks.
+MAX_GRID_POINTS = 100_000
+MAX_SWEEP_INSTANCES = 10_000_000
 _AXIS_NAME = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?$")
 
 
@@ -61,7 +69,16 @@ class Axis:
     values: tuple
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise ValueError(f"axis {self.name!r}: the name must be a string like 'feature_probability'")
+        if isinstance(self.values, (str, bytes)) or not isinstance(self.values, (tuple, list, np.ndarray)):
+            raise ValueError(f"axis {self.name!r}: must be a list of values, got {self.values!r}")
         object.__setattr__(self, "values", tuple(v.item() if isinstance(v, np.generic) else v for v in self.values))
+        for value in self.values:
+            if not isinstance(value, (int, float, str)):
+                raise ValueError(f"axis {self.name!r}: values must be numbers or names, got {value!r}")
+        if len(self.values) > MAX_GRID_POINTS:
+            raise ValueError(f"axis {self.name!r}: must have at most {MAX_GRID_POINTS} values, got {len(self.values)}")
         match = _AXIS_NAME.match(self.name)
         fields = {f.name for f in dataclasses.fields(ToyConfig)}
         if match is None or match.group(1) not in fields:
@@ -97,6 +114,8 @@ def parse_axis(text: str) -> Axis:
     if not sep or not name or not spec:
         raise ValueError(f"axis {text!r}: expected NAME=VALUES, e.g. feature_probability=logspace(-2,0,8)")
     function = re.fullmatch(r"(logspace|linspace)\(([^,]+),([^,]+),(\d+)\)", spec)
+    if function and int(function.group(4)) > MAX_GRID_POINTS:  # before np.logspace allocates them
+        raise ValueError(f"axis {name!r}: must have at most {MAX_GRID_POINTS} values, got {int(function.group(4))}")
     try:
         if function:
             kind, start, stop, num = function.groups()
@@ -142,29 +161,65 @@ class SweepSpec:
             raise ValueError(
                 f"base.n_instances: must be 1 in a sweep (the grid makes the instances), got {self.base.n_instances}"
             )
-        integer("seeds", self.seeds, 1)
-        integer("chunk_copies", self.chunk_copies, 1)
+        integer("seeds", self.seeds, 1, MAX_SIZE)
+        integer("chunk_copies", self.chunk_copies, 1, MAX_SIZE)
         if not self.axes:
-            raise ValueError("axes: a sweep needs at least one axis")
+            raise ValueError("axes: a sweep needs at least one axis (--axis, or an [axes] table), got none")
+        if not all(isinstance(axis, Axis) for axis in self.axes):
+            raise ValueError(f"axes: must be Axis objects, got {self.axes!r}")
         dims = [axis.dim for axis in self.axes]
         if len(set(dims)) != len(dims):
             raise ValueError(f"axes: each setting may be swept once, got {', '.join(dims)}")
-        self.point_configs()  # validates every grid point before any compute
+        points = math.prod(self.shape)
+        at_most("grid points", points, MAX_GRID_POINTS)
+        at_most("grid points × seeds", points * self.seeds, MAX_SWEEP_INSTANCES)
+        at_most("grid points × seeds × restarts", points * self.seeds * self.base.restarts, MAX_SIZE)
+        self.check_memory(self.point_configs())  # validates every grid point before any compute
+
+    def check_memory(self, configs: list[ToyConfig]) -> None:
+        """Refuse a sweep whose largest chunk of copies, or its assembled dataset, would not fit the memory budget
+        (see :meth:`toysup.config.ToyConfig.memory_terms`)."""
+        restarts = self.base.restarts
+        per_chunk = max(1, self.chunk_copies // restarts)
+        groups: dict[tuple, tuple[ToyConfig, int]] = {}
+        stored = 0
+        for config in configs:
+            key = (compile_key(config), config.seed)
+            first, count = groups.get(key, (config, 0))
+            groups[key] = (first, count + self.seeds)
+            parameters = config.n_hidden * config.n_features * (2 if config.model == "abs" else 1)
+            # W (or W1, W2), b, the loss history and the per-feature metrics, each read, gathered and reshaped.
+            stored += (
+                3 * 4 * self.seeds * (parameters + 8 * config.n_features + -(-config.steps // DEFAULT_LOG_EVERY) + 8)
+            )
+        for config, count in groups.values():
+            check_memory(config.memory_terms(copies=min(per_chunk, count) * restarts))
+        check_memory({"grid points × seeds × (parameters + loss history)": stored})
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(len(axis.values) for axis in self.axes)
 
     def point_configs(self) -> list[ToyConfig]:
-        """The config of every grid point, in C order over the axes."""
+        """The config of every grid point, in C order over the axes.
+
+        The axes apply in order; the configs of the leading axes' values are built once and shared by the points
+        under them, so a grid costs about one validated config per point.
+        """
         configs = []
+        leading: dict[tuple, ToyConfig] = {(): self.base}
+        last = len(self.axes) - 1
         for values in itertools.product(*(axis.values for axis in self.axes)):
-            config = self.base
-            for axis, value in zip(self.axes, values):
-                try:
-                    config = _with_axis_value(config, axis, value)
-                except ValueError as error:
-                    raise ValueError(f"axis {axis.name!r}: {error}") from None
+            for depth, (axis, value) in enumerate(zip(self.axes, values)):
+                prefix = values[: depth + 1]
+                config = leading.get(prefix)
+                if config is None:
+                    try:
+                        config = _with_axis_value(leading[values[:depth]], axis, value)
+                    except ValueError as error:
+                        raise ValueError(f"axis {axis.name!r}: {error}") from None
+                    if depth < last:
+                        leading[prefix] = config
             configs.append(config)
         return configs
 
@@ -264,19 +319,26 @@ def run_sweep(
     log_every: int = DEFAULT_LOG_EVERY,
     progress: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    kind: str = KIND,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Run (or resume) a sweep into ``directory`` and return its dataset (also saved as ``sweep.nc``).
 
     Args:
       spec: the sweep.
-      directory: where chunks and the result are written; re-running into it resumes.
+      directory: where chunks and the result are written; re-running into it resumes. It must be new, empty or
+        a toysup result of ``kind`` (checked before any compute).
       chunk_steps: steps per compiled chunk of steps (see :func:`toysup.train.train`).
       log_every: the loss history keeps the mean of each block of this many steps; part of the result, so a
         sweep resumes only with the same value.
       progress: tqdm bars for chunks and for steps within a chunk.
       on_progress: called as ``on_progress(chunks_done, chunks_total)`` after each chunk.
+      kind: the kind of result the folder holds (``phase`` when it is a phase diagram's).
+      overwrite: start afresh, removing what an earlier sweep of this kind left in ``directory``.
 
     Raises:
+      OutputError: the folder holds something else or a different sweep (without ``overwrite``), before any
+        compute.
       KeyboardInterrupt: after Ctrl-C, once the chunks finished so far are safely written.
     """
     check_loop(chunk_steps, log_every)
@@ -288,12 +350,14 @@ def run_sweep(
         description,
         len(chunks),
         lambda index: _train_chunk(spec, configs, chunks[index], loop, progress),
+        kind=kind,
+        overwrite=overwrite,
         progress=progress,
         on_progress=on_progress,
     )
     dataset = assemble(spec, directory)
     if jax.process_index() == 0:
-        dataset.to_netcdf(Path(directory) / "sweep.nc", engine="scipy")
+        write_dataset(dataset, Path(directory) / "sweep.nc")
     return dataset
 
 
@@ -306,9 +370,10 @@ def assemble(spec: SweepSpec, directory: str | Path) -> xr.Dataset:
     directory = Path(directory)
     configs, chunks = _plan(spec)
     n_instances = len(configs) * spec.seeds
+    work = manifest_fingerprint(directory)
     pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for chunk in chunks:
-        values = read_chunk(directory, chunk.index)
+        values = read_chunk(directory, chunk.index, work)
         instances = values.pop("instances")
         W = values.get("param_W1", values.get("param_W"))
         values.update({name: np.asarray(value, np.float32) for name, value in metrics.summary(W).items()})
@@ -343,7 +408,8 @@ def _extra_dims(label: str, ndim: int) -> tuple[str, ...]:
 
 
 def load_sweep(directory: str | Path) -> xr.Dataset:
-    """The dataset of a finished sweep (``DIR/sweep.nc``)."""
+    """The dataset of a finished sweep (``DIR/sweep.nc``); ``DamagedFileError`` (a ``ValueError``) when it is
+    missing, truncated or damaged — running the sweep again rebuilds it from the chunks."""
     return read_dataset(Path(directory) / "sweep.nc", "not a finished toysup sweep", "corrupted sweep")
 
 

@@ -20,7 +20,7 @@ import optax
 from . import engine
 from .config import ToyConfig
 from .data import sample_features
-from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY
+from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, DivergedError
 from .models import build, importance_weighted_loss, kind
 
 FINAL_FRACTION = 0.1  # the final loss averages the training loss over this last fraction of the steps
@@ -161,6 +161,7 @@ def train_copies(
     progress: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
     observe: Callable[[int, Any], None] | None = None,
+    on_logged: Callable[[int, np.ndarray], None] | None = None,
 ) -> CopiesResult:
     """Train one copy per row of ``feature_probability`` / ``importance`` (copies, features) in one compiled run.
 
@@ -171,17 +172,27 @@ def train_copies(
       copy_ids: each copy's id (its keys are ``fold_in(stream, id)``), (copies,).
       chunk_steps: steps per compiled chunk; progress and Ctrl-C are honoured between chunks.
       log_every: the loss history keeps the mean loss of each block of this many steps.
-      progress, on_chunk, observe: see :func:`toysup.engine.run` (``observe`` sees ``(params, opt_state)``).
+      progress, on_chunk, observe, on_logged: see :func:`toysup.engine.run` (``observe`` sees
+        ``(params, opt_state)``, ``on_logged`` each chunk's per-step losses (steps, copies), e.g.
+        :class:`DivergenceWatch`).
 
     The copy axis is sharded over every local device. Ctrl-C stops after (or during) a chunk and returns what
-    the finished chunks reached.
+    the finished chunks reached. A copy whose loss turns non-finite trains on (NaN) unless ``on_logged`` stops
+    the run.
     """
     engine.check_loop(chunk_steps, log_every)
     program = engine.cached_program((key, int(chunk_steps)), lambda: _build_program(key, int(chunk_steps)))
     init_keys, data_keys = copy_keys(seed, np.asarray(copy_ids, np.uint32))
     inputs = (data_keys, jnp.asarray(feature_probability, jnp.float32), jnp.asarray(importance, jnp.float32))
     done = engine.run(
-        program, init_keys, inputs, log_every=log_every, progress=progress, on_chunk=on_chunk, observe=observe
+        program,
+        init_keys,
+        inputs,
+        log_every=log_every,
+        progress=progress,
+        on_chunk=on_chunk,
+        observe=observe,
+        on_logged=on_logged,
     )
     params, _ = done.state
     loss_history = done.logged.astype(np.float32)
@@ -215,10 +226,39 @@ def final_loss_of(loss_history: np.ndarray) -> np.ndarray:
 
 def best_restarts(final_loss: np.ndarray, restarts: int) -> np.ndarray:
     """Copy index of the lowest-loss restart of each instance, for copies laid out restart-major
-    (copy r · n + i is restart r of instance i)."""
-    by_restart = final_loss.reshape(restarts, -1)
+    (copy r · n + i is restart r of instance i).
+
+    A non-finite loss (a diverged restart) counts as +inf, so it is never preferred to a finite one (``argmin``
+    alone would pick a NaN); an instance whose restarts all diverged keeps restart 0.
+    """
+    by_restart = np.asarray(final_loss, np.float64).reshape(restarts, -1)
+    by_restart = np.where(np.isfinite(by_restart), by_restart, np.inf)
     n_instances = by_restart.shape[1]
     return np.argmin(by_restart, axis=0) * n_instances + np.arange(n_instances)
+
+
+class DivergenceWatch:
+    """An ``on_logged`` hook (see :func:`toysup.engine.run`) that raises :class:`~toysup.engine.DivergedError`
+    after the chunk in which some instance is left without a finite restart.
+
+    A copy has diverged from the first step whose loss is non-finite (its weights are NaN from then on); an
+    instance has diverged once every one of its restarts has, at the step where the last one did. The error names
+    the earliest such step (the global step index, i.e. the steps done before it). Copies are restart-major.
+    """
+
+    def __init__(self, n_instances: int, restarts: int):
+        self.n_instances = n_instances
+        self.restarts = restarts
+        self.diverged_at = np.full(n_instances * restarts, np.inf)  # first non-finite step per copy
+
+    def __call__(self, first_step: int, losses: np.ndarray) -> None:
+        bad = ~np.isfinite(losses)  # (steps, copies)
+        first = first_step + np.argmax(bad, axis=0)
+        newly = bad.any(axis=0) & np.isinf(self.diverged_at)
+        self.diverged_at[newly] = first[newly]
+        per_instance = self.diverged_at.reshape(self.restarts, self.n_instances).max(axis=0)
+        if np.isfinite(per_instance).any():
+            raise DivergedError(int(per_instance[np.isfinite(per_instance)].min()))
 
 
 def train(
@@ -243,7 +283,12 @@ def train(
       observe: called as ``observe(steps_done, (params, opt_state))`` after initialisation and every chunk, with
         every copy's numpy arrays (restart-major; see :func:`toysup.engine.run`).
 
-    Ctrl-C between or during chunks stops the run cleanly and returns what the finished chunks reached.
+    Ctrl-C at any time stops the run cleanly and returns what the finished chunks reached (``steps_done`` <
+    ``config.steps``, 0 when none had finished; see :func:`toysup.engine.run`).
+
+    Raises:
+      DivergedError: after the chunk in which some instance's every restart reached a non-finite loss (a
+        restart that diverges while another stays finite is simply not kept).
     """
     copies = train_copies(
         compile_key(config),
@@ -254,6 +299,7 @@ def train(
         progress=progress,
         on_chunk=on_chunk,
         observe=observe,
+        on_logged=DivergenceWatch(config.n_instances, config.restarts),
     )
     return keep_best_restarts(config, copies)[0]
 

@@ -84,26 +84,47 @@ def pickled_params() -> bytes:
     return buffer.getvalue()
 
 
+def huge_declared_params(result: toysup.TrainResult, n_bytes: int = 2**20) -> bytes:
+    """A params.npz whose W.npy header declares a (10⁵, 10⁵) float64 array (80 GB) but holds ``n_bytes`` of zeros."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**5, 10**5)})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("W.npy", header.getvalue() + b"\0" * n_bytes)
+        archive.writestr("b.npy", _npy(result.b))
+    return buffer.getvalue()
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 def bad_uploads(result: toysup.TrainResult) -> dict[str, tuple[bytes, str]]:
     """Name -> (zip bytes, words the refusal must contain)."""
     good = run_files(result)
     huge_config = good["config.json"].replace(b'"n_features": 4', b'"n_features": 100000000')
+    deep_config = b'{"config": ' + b"[" * 45_000 + b"]" * 45_000 + b"}"  # 90 KB, 45,000 levels deep
     return {
         "not a zip": (b"just some text", "not a zip"),
         "path traversal": (zip_of({**good, "../config.json": good["config.json"]}), "unsafe"),
         "absolute path": (zip_of({"/etc/config.json": good["config.json"]}), "unsafe"),
         "foreign file": (zip_of({**good, "evil.py": b"import os"}), "unexpected file"),
         "missing file": (zip_of({k: v for k, v in good.items() if k != "params.npz"}), "params.npz"),
-        "pickled params": (zip_of({**good, "params.npz": pickled_params()}), "corrupted run"),
-        "broken json": (zip_of({**good, "config.json": b"{not json"}), "not a toysup run"),
+        "pickled params": (zip_of({**good, "params.npz": pickled_params()}), "params.npz"),
+        "broken json": (zip_of({**good, "config.json": b"{not json"}), "config.json: not valid JSON"),
+        "deep config": (zip_of({**good, "config.json": deep_config}), "config.json: JSON nested deeper"),
+        "infinite number": (zip_of({**good, "config.json": b'{"config": {"learning_rate": 1e400}}'}), "not finite"),
         "huge config": (zip_of({**good, "config.json": huge_config}), "too large"),
-        "wrong shapes": (zip_of({**good, "loss.npy": good["loss.npy"][:-8]}), "corrupted run"),
+        "huge declared shape": (zip_of({**good, "params.npz": huge_declared_params(result)}), "declares shape"),
+        "wrong shapes": (zip_of({**good, "loss.npy": good["loss.npy"][:-8]}), "loss.npy: truncated"),
     }
 
 
 def assert_a_bad_upload_gets_a_message_not_a_traceback(app: AppTest, uploader: str, result: toysup.TrainResult) -> None:
     """Upload unsafe and foreign zips to the page's ``uploader``: each gets one error message, no exception."""
-    for name in ("not a zip", "path traversal", "pickled params"):
+    for name in ("not a zip", "path traversal", "pickled params", "deep config", "huge declared shape"):
         data, words = bad_uploads(result)[name]
         app.file_uploader(key=uploader).set_value(("run.zip", data, "application/zip"))
         app.run()

@@ -1,11 +1,15 @@
 """``toysup animate``: a GIF with one frame per snapshot, bad input refused before training, mp4 only with
 ffmpeg."""
 
+import importlib
+
 import pytest
 from PIL import Image
 
 from toysup import animation as animate
 from toysup.cli import main
+
+snapshots = importlib.import_module("toysup.snapshots")
 
 
 def test_animate_writes_a_gif_with_one_frame_per_snapshot(tmp_path, capsys):
@@ -58,3 +62,22 @@ def test_mp4_without_ffmpeg_says_so(tmp_path, capsys, monkeypatch):
     assert main(["animate", "--steps", "20", "--every", "10", "--out", str(tmp_path / "a.mp4")]) == 2
     assert "needs ffmpeg" in capsys.readouterr().err
     assert not (tmp_path / "a.mp4").exists()
+
+
+def test_an_existing_file_is_replaced_only_with_overwrite(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "learning.gif"
+    out.write_bytes(b"my own animation")
+    flags = ["animate", "--steps", "20", "--every", "10", "--batch-size", "64", "--quiet"]
+    argv = [*flags, "--out", str(out)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshots, "train_with_snapshots", lambda *a, **k: pytest.fail("trained"))
+        assert main(argv) == 2
+        assert "already exists; pass --overwrite" in capsys.readouterr().err
+        (tmp_path / "a-file").write_text("x")
+        assert main([*flags, "--out", str(tmp_path / "a-file" / "x.gif")]) == 2
+        assert "is a file" in capsys.readouterr().err
+    assert out.read_bytes() == b"my own animation"
+    assert main([*argv, "--overwrite"]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "learning.gif"]  # no temporary left

@@ -1,6 +1,8 @@
 """The ``toysup`` parser: every command registered, one-line usage errors, the shared number-list flags."""
 
 import argparse
+import contextlib
+import io
 
 import pytest
 
@@ -36,3 +38,27 @@ def test_number_list_reads_commas_and_spaces(text, values):
 def test_number_list_names_the_field(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=f"feature_probability: {message}"):
         flags.number_list("feature_probability")(text)
+
+
+@pytest.mark.parametrize(
+    "module, name, argv, returned",
+    [
+        ("toysup.train", "train", ["train", "--out", "{tmp}/run"], None),
+        ("toysup.train", "train", ["demo", "--out", "{tmp}/demo"], None),
+        ("toysup.snapshots", "train_with_snapshots", ["animate", "--out", "{tmp}/a.gif"], "pair"),
+        ("toysup.sae.train", "train_sae", ["sae", "--synthetic", "--out", "{tmp}/sae"], None),
+    ],
+)
+def test_ctrl_c_before_the_first_step_exits_130_and_writes_nothing(module, name, argv, returned, tmp_path, monkeypatch):
+    import importlib
+    from types import SimpleNamespace
+
+    nothing = SimpleNamespace(steps_done=0)
+    result = (nothing, None) if returned == "pair" else nothing
+    monkeypatch.setattr(importlib.import_module(module), name, lambda *args, **options: result)
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main([*argv, "--quiet"]) == 130
+    assert err.getvalue().strip().endswith("steps; nothing was written") and "interrupted after 0 of" in err.getvalue()
+    assert not any(tmp_path.iterdir())

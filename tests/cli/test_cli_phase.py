@@ -1,11 +1,14 @@
-"""``toysup phase``: the phase diagram's JSON and figure, and a one-line error for a shape without a
-theory."""
+"""``toysup phase``: the phase diagram's JSON and figure, a one-line error for a shape without a theory, and
+``--out`` checked before training."""
 
+import importlib
 import json
 
 import numpy as np
+import pytest
 
 from toysup.cli import main
+from toysup.storage import mark
 
 
 def test_cli_phase_writes_json_and_figure(tmp_path, capsys):
@@ -36,3 +39,16 @@ def test_cli_phase_writes_json_and_figure(tmp_path, capsys):
     assert (out / "phase.png").stat().st_size > 10_000
     assert main(["phase", "--features", "4", "--hidden", "2", "--out", str(tmp_path / "x")]) == 2
     assert "features/hidden" in capsys.readouterr().err
+
+
+def test_a_bad_out_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(importlib.import_module("toysup.phase"), "run_phase", lambda *a, **k: pytest.fail("trained"))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    sweep = mark(tmp_path / "sweep", "sweep")
+    for out, words in ((foreign, "toysup did not write"), (sweep, "holds a toysup sweep result, not a phase")):
+        for overwrite in ([], ["--overwrite"]):
+            assert main(["phase", "--grid", "2", "--out", str(out), "--quiet", *overwrite]) == 2
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and words in err, err

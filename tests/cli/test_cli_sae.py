@@ -1,5 +1,6 @@
-"""``toysup sae``: an SAE on a saved run, the recovery diagram (``--recovery``), one-line errors, and how the
-training loop runs, passed to the training calls, not put into the SAEConfig."""
+"""``toysup sae``: an SAE on a saved run, the recovery diagram (``--recovery``), one-line errors, how the
+training loop runs, passed to the training calls, not put into the SAEConfig, and ``--out`` checked before
+training (never the toy run's folder; an SAE result replaced only with ``--overwrite``)."""
 
 import importlib
 import json
@@ -7,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+import toysup
 from toysup.cli import main
 from toysup.sae.recovery import load_recovery
 
@@ -186,3 +188,62 @@ def test_cli_bad_grid_value_is_one_line_and_exit_2(tmp_path, capsys, flags, mess
     err = capsys.readouterr().err.strip()
     assert err.startswith("toysup: error: ") and message in err and "\n" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def toy_run(tmp_path):
+    """A small saved toy run (the ``--run`` of these tests)."""
+    result = toysup.train(
+        toysup.ToyConfig(n_features=4, n_hidden=2, feature_probability=0.1, steps=20, batch_size=64),
+        chunk_steps=20,
+        progress=False,
+    )
+    return toysup.save(result, tmp_path / "run")
+
+
+SAE_FLAGS = ["--arch", "topk", "--latents", "8", "--k", "1", "--steps", "20", "--batch-size", "64", "--quiet"]
+
+
+def test_the_toy_runs_folder_is_never_an_sae_output(toy_run, monkeypatch, capsys):
+    monkeypatch.setattr(train, "train_sae", lambda *a, **k: pytest.fail("trained"))
+    before = {path.name: path.read_bytes() for path in toy_run.iterdir()}
+    for out in (toy_run, toy_run / "sae"):
+        for overwrite in ([], ["--overwrite"]):
+            assert main(["sae", "--run", str(toy_run), "--out", str(out), *SAE_FLAGS, *overwrite]) == 2
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and "is the toy run's folder" in err
+    assert {path.name: path.read_bytes() for path in toy_run.iterdir()} == before
+    assert toysup.load(toy_run).W.shape == (1, 2, 4)
+
+
+def test_a_bad_sae_out_is_refused_before_training(toy_run, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(train, "train_sae", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(recovery, "recovery_diagram", lambda *a, **k: pytest.fail("trained"))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    (tmp_path / "a-file").write_text("x")
+    grid = ["--recovery", "--penalties", "1", "--steps", "20", "--quiet"]
+    cases = [
+        (["--synthetic", *SAE_FLAGS, "--out", str(foreign)], "toysup did not write"),
+        (["--synthetic", *SAE_FLAGS, "--out", str(toy_run)], "holds a toysup run result, not a sae"),
+        (["--synthetic", *SAE_FLAGS, "--out", str(tmp_path / "a-file")], "is a file"),
+        ([*grid, "--out", str(toy_run)], "holds a toysup run result, not a recovery"),
+        ([*grid, "--out", str(foreign), "--overwrite"], "toysup did not write"),
+    ]
+    for flags, words in cases:
+        assert main(["sae", *flags]) == 2, flags
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and words in err, (flags, err)
+
+
+def test_an_sae_result_is_replaced_only_with_overwrite(toy_run, tmp_path, capsys):
+    out = tmp_path / "sae"
+    argv = ["sae", "--run", str(toy_run), "--out", str(out), *SAE_FLAGS]
+    assert main(argv) == 0
+    assert json.loads((out / "toysup.json").read_text()) == {"kind": "sae"}
+    assert json.loads((out / "config.json").read_text())["data"]["run"] == str(toy_run)
+    assert main(argv) == 2 and "pass --overwrite" in capsys.readouterr().err
+    assert main([*argv, "--seed", "3", "--overwrite"]) == 0
+    assert json.loads((out / "config.json").read_text())["config"]["seed"] == 3
+    assert toysup.load(toy_run).W.shape == (1, 2, 4)

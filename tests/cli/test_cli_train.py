@@ -1,4 +1,5 @@
-"""``toysup train``: one-line errors naming the field, a saved run that loads, the loop settings it passes."""
+"""``toysup train``: one-line errors naming the field, a saved run that loads, the loop settings it passes, and an
+``--out`` checked before training (a run is replaced only with ``--overwrite``)."""
 
 import importlib
 import json
@@ -7,6 +8,7 @@ import pytest
 
 import toysup
 from toysup.cli import main
+from toysup.storage import mark
 
 
 @pytest.mark.parametrize(
@@ -71,3 +73,78 @@ def test_chunk_steps_is_an_argument_of_the_training_call_not_a_config_field(monk
     config, options = calls[0]
     assert options == {"chunk_steps": 75, "progress": False}
     assert "chunk_steps" not in config.to_dict() and "log_every" not in config.to_dict()
+
+
+def _bad_outs(tmp_path) -> dict[str, tuple[str, str]]:
+    """--out values that must be refused before training: name -> (path, words of the one-line error)."""
+    (tmp_path / "a-file").write_text("x")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "config.json").write_text('{"mine": true}')
+    sweep = mark(tmp_path / "sweep", "sweep")
+    (sweep / "sweep.json").write_text("{}")
+    return {
+        "a file": (str(tmp_path / "a-file"), "is a file"),
+        "below a file": (str(tmp_path / "a-file" / "run"), "is a file"),
+        "a foreign folder": (str(foreign), "toysup did not write"),
+        "another kind": (str(sweep), "holds a toysup sweep result, not a run"),
+    }
+
+
+def test_a_bad_out_is_one_line_and_exit_2_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(importlib.import_module("toysup.train"), "train", lambda *a, **k: pytest.fail("trained"))
+    for name, (out, words) in _bad_outs(tmp_path).items():
+        for overwrite in ([], ["--overwrite"]):
+            assert main(["train", "--steps", "10", "--out", out, "--quiet", *overwrite]) == 2, name
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and "out: " in err and words in err, (name, err)
+    assert (tmp_path / "foreign" / "config.json").read_text() == '{"mine": true}'
+
+
+def test_a_run_is_replaced_only_with_overwrite(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--features", "3", "--steps", "20", "--chunk-steps", "20", "--batch-size", "64", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    calls = []
+    train_module = importlib.import_module("toysup.train")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(train_module, "train", lambda *a, **k: calls.append(1) or pytest.fail("trained"))
+        assert main([*argv, "--out", str(out)]) == 2 and not calls
+    assert "pass --overwrite" in capsys.readouterr().err
+    assert main([*argv, "--seed", "7", "--out", str(out), "--overwrite"]) == 0
+    assert toysup.load(out).config.seed == 7
+
+
+def _train_interrupted(monkeypatch, **hook):
+    """Make ``toysup train`` run the real training with ``hook`` (an ``observe`` or ``on_chunk`` that raises
+    KeyboardInterrupt, as Ctrl-C would stop the loop)."""
+    module = importlib.import_module("toysup.train")
+    real = module.train
+    monkeypatch.setattr(module, "train", lambda config, **options: real(config, **options, **hook))
+
+
+def _stop(*args):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_before_any_step_exits_130_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    _train_interrupted(monkeypatch, observe=_stop)  # stops before the first chunk
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "300", "--chunk-steps", "100", "--out", str(out), "--quiet"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "toysup: interrupted after 0 of 300 steps; nothing was written"
+    assert not out.exists() and "saved" not in captured.out
+
+
+def test_ctrl_c_after_some_steps_saves_the_partial_run_and_exits_130(tmp_path, monkeypatch, capsys):
+    _train_interrupted(monkeypatch, on_chunk=_stop)  # stops after the first chunk
+    out = tmp_path / "run"
+    argv = ["train", "--steps", "300", "--chunk-steps", "100", "--batch-size", "64", "--out", str(out), "--quiet"]
+    assert main(argv) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines()[-1] == (
+        f"toysup: interrupted after 100 of 300 steps; saved the partial run to {out}"
+    )
+    assert "trained 1 x 1 models for 100 steps" in captured.out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps_done"] == 100 and metrics["complete"] is False

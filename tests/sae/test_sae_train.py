@@ -2,6 +2,7 @@
 recovering known features: test_sae_quality)."""
 
 import numpy as np
+import pytest
 
 from toysup import sae
 
@@ -107,3 +108,14 @@ def test_the_sae_compile_key_holds_every_field_that_is_not_fed_to_the_program_as
     config = sae.SAEConfig(arch="topk", k=(2, 3), n_instances=2, **SMALL)
     assert compile_key(config.replace(k=(3, 1), seed=4)) == compile_key(config)  # the largest k sizes the top-k
     assert compile_key(config.replace(k=(4, 1))) != compile_key(config)
+
+
+def test_a_diverging_sae_raises_after_its_first_chunk():
+    import toysup
+
+    data = sae.synthetic_activations(32, 16, mean_active=3.0, magnitude=(0.0, 1e25))  # squares overflow float32
+    config = sae.SAEConfig(arch="relu", **{**SMALL, "steps": 5000})
+    chunks = []
+    with pytest.raises(toysup.DivergedError, match="^diverged at step 0: the loss became non-finite"):
+        sae.train_sae(config, data, chunk_steps=100, progress=False, on_chunk=lambda done, total: chunks.append(done))
+    assert not chunks  # stopped after the first of 50 chunks

@@ -12,9 +12,12 @@ exits with status 130.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
+from ..interrupts import safe_interrupt_handler
 from . import animate, app, demo, figures, info, lessons, phase, sae, sweep, train
 from .flags import Parser, UsageError
 
@@ -31,7 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``toysup`` with ``argv`` (default ``sys.argv[1:]``); the exit status."""
+    """Run ``toysup`` with ``argv`` (default ``sys.argv[1:]``); the exit status.
+
+    For the whole command, Ctrl-C goes through ``toysup.engine.safe_interrupt_handler``, so that it is never lost
+    in a garbage-collector callback (the training loop defers it to its next safe point)."""
+    previous = signal.getsignal(signal.SIGINT)
+    replace = previous is signal.default_int_handler and threading.current_thread() is threading.main_thread()
+    if replace:
+        signal.signal(signal.SIGINT, safe_interrupt_handler)
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
@@ -41,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as interrupt:
         print(f"toysup: interrupted{': ' + str(interrupt) if str(interrupt) else ''}", file=sys.stderr)
         return 130
+    finally:
+        if replace:
+            signal.signal(signal.SIGINT, previous)
 
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..figures.gallery import DEFAULT_OUT
+from ..interrupts import interrupts_propagate
 
 
 def add_parser(commands) -> None:
@@ -20,15 +21,24 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--out", default=DEFAULT_OUT, help=f"folder for the figures and README.md (default {DEFAULT_OUT})"
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start a fresh gallery: remove the figures and README.md already in --out (other files are kept)",
+    )
     parser.set_defaults(handler=cmd_figures)
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from ..figures import figure_names, make_figures
+    from ..figures import check_figures_output, figure_names, make_figures
 
     names = figure_names(args.names)  # a bad name fails here, before any compute
+    check_figures_output(args.out)  # and so does a bad --out
     start = time.perf_counter()
-    records = make_figures(names, quick=args.quick, out=args.out, log=lambda line: print(line, flush=True))
+    with interrupts_propagate():  # Ctrl-C ends the command (status 130); no figure is drawn from a partial run
+        records = make_figures(
+            names, quick=args.quick, out=args.out, log=lambda line: print(line, flush=True), overwrite=args.overwrite
+        )
     elapsed = time.perf_counter() - start
     holding = sum(record["check"]["holds"] for record in records)
     print(

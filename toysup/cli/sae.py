@@ -6,23 +6,25 @@
                --penalties 2,5,10 --seeds 2 --steps 1000 --out OUT
 
 ``--out`` writes config.json, params.npz (W_enc, b_enc, W_dec, b_dec, …; leading instance axis) and
-metrics.json (every metric of ``toysup.sae.metrics``). No pickles. With ``--recovery`` it trains the recovery
-phase diagram of ``toysup.sae.recovery`` instead (resumable: re-run into the same folder) and writes
-``recovery.nc`` and ``recovery.png`` (MCC heat maps). Bad input: a ValueError naming the field.
+metrics.json (every metric of ``toysup.sae.metrics``) atomically, via ``toysup.sae.io.save_sae``; it is never the
+``--run`` folder, and an earlier SAE result there is replaced only with ``--overwrite``. No pickles. With
+``--recovery`` it trains the recovery phase diagram of ``toysup.sae.recovery`` instead (resumable: re-run into the
+same folder) and writes ``recovery.nc`` and ``recovery.png`` (MCC heat maps). Bad input: a ValueError naming the
+field, and so is a flag that would have no effect (:func:`check_flags`: ``--l1`` with TopK, ``--k`` with an L1 or L0
+SAE, ``--warmup`` with TopK, ``--dim`` with ``--run``, ``--ratios`` without ``--recovery`` …). A loss that turns
+non-finite stops with exit status 2; Ctrl-C with 130, saving what the SAEs reached if any step was done.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import time
 from pathlib import Path
 
-import numpy as np
-
 from ..sae.config import ARCHITECTURES, RESAMPLING, SAEConfig
 from ..sae.data import FIRING
-from .flags import number_list
+from .flags import interrupted, number_list
 
 
 def add_parser(commands) -> None:
@@ -37,9 +39,9 @@ def add_parser(commands) -> None:
         action="store_true",
         help="the recovery phase diagram over --mean-active x --ratios x --penalties x --seeds",
     )
-    add("--true-features", type=int, default=512, help="synthetic: number of true features N")
-    add("--dim", type=int, default=256, help="synthetic: input dimension d")
-    add("--firing", default="uniform", help=f"synthetic: one of {', '.join(FIRING[:2])}")
+    add("--true-features", type=int, default=None, help="synthetic: number of true features N (default 512)")
+    add("--dim", type=int, default=None, help="synthetic: input dimension d (default 256)")
+    add("--firing", default=None, help=f"synthetic: one of {', '.join(FIRING[:2])} (default uniform)")
     add(
         "--mean-active",
         type=number_list("mean_active"),
@@ -49,7 +51,7 @@ def add_parser(commands) -> None:
     add(
         "--ratios",
         type=number_list("ratios"),
-        default=[0.5, 1.0, 2.0],
+        default=None,
         help="--recovery: latents / true features (default 0.5,1,2)",
     )
     add(
@@ -58,17 +60,17 @@ def add_parser(commands) -> None:
         default=None,
         help="--recovery: L1 (relu, gated) or L0 (jumprelu) coefficients, or k (topk, batchtopk)",
     )
-    add("--seeds", type=int, default=1, help="--recovery: seeds per grid point (SAE and dictionary)")
+    add("--seeds", type=int, default=None, help="--recovery: seeds per grid point (SAE and dictionary; default 1)")
     add("--arch", default="topk", help=f"one of {', '.join(ARCHITECTURES)}")
-    add("--latents", type=int, default=None, help="dictionary size (default: 2 × true features)")
-    add("--l1", type=float, default=None, help="L1 coefficient (relu, gated) or L0 coefficient (jumprelu)")
-    add("--k", type=float, default=None, help="active latents (topk; batchtopk: mean per sample)")
+    add("--latents", type=int, default=None, help="dictionary size, >= 1 (default: 2 × true features)")
+    add("--l1", type=float, default=None, help="L1 coefficient (relu, gated) or L0 coefficient (jumprelu) only")
+    add("--k", type=float, default=None, help="active latents (topk; batchtopk: mean per sample) only")
     add("--instances", type=int, default=1, help="SAEs trained together (different initialisations)")
     add("--steps", type=int, default=1000)
     add("--batch-size", type=int, default=1024)
     add("--lr", type=float, default=1e-3)
-    add("--warmup", type=int, default=None, help="penalty warm-up steps (default: steps / 5)")
-    add("--resampling", default="none", help=f"one of {', '.join(RESAMPLING)}")
+    add("--warmup", type=int, default=None, help="penalty warm-up steps of relu, gated, jumprelu (default: steps / 5)")
+    add("--resampling", default="none", help=f"one of {', '.join(RESAMPLING)} (relu, gated, jumprelu)")
     add("--seed", type=int, default=0)
     add(
         "--out",
@@ -76,8 +78,37 @@ def add_parser(commands) -> None:
         help="folder for config.json, params.npz, metrics.json (--recovery: "
         "recovery.nc, recovery.png, chunks/; re-run to resume)",
     )
+    add("--overwrite", action="store_true", help="replace the SAE result (--recovery: the diagram) in --out")
     add("--quiet", action="store_true")
     parser.set_defaults(handler=cmd_sae)
+
+
+SYNTHETIC_DEFAULTS = {"true_features": 512, "dim": 256, "firing": "uniform"}
+RECOVERY_DEFAULTS = {"ratios": [0.5, 1.0, 2.0], "seeds": 1}
+K_ARCHITECTURES = ("topk", "batchtopk")  # they keep k latents; the others take an L1 or L0 coefficient
+
+
+def check_flags(args: argparse.Namespace) -> None:
+    """Refuse a flag that would have no effect with the chosen source and architecture, then fill in the defaults
+    of the flags that depend on the source (left None by the parser so that "given" can be told)."""
+    if args.run:
+        for flag in ("true_features", "dim", "firing", "mean_active"):
+            if getattr(args, flag) is not None:
+                raise ValueError(f"{flag}: only with --synthetic or --recovery; --run's activations are the toy run's")
+    if not args.recovery:
+        for flag in ("ratios", "penalties", "seeds"):
+            if getattr(args, flag) is not None:
+                raise ValueError(f"{flag}: only with --recovery")
+    if args.l1 is not None and args.arch in K_ARCHITECTURES:
+        raise ValueError(f"l1: {args.arch} has no L1 or L0 penalty (it keeps k latents; use --k), got {args.l1:g}")
+    if args.k is not None and args.arch not in K_ARCHITECTURES:
+        raise ValueError(f"k: only topk and batchtopk keep k latents ({args.arch} takes --l1), got {args.k:g}")
+    if args.warmup is not None and args.arch in K_ARCHITECTURES:
+        raise ValueError(f"warmup: only relu, gated and jumprelu warm up a penalty, got arch={args.arch!r}")
+    for defaults in (SYNTHETIC_DEFAULTS, RECOVERY_DEFAULTS):
+        for flag, value in defaults.items():
+            if getattr(args, flag) is None:
+                setattr(args, flag, value)
 
 
 def _activations(args: argparse.Namespace):
@@ -124,38 +155,46 @@ def _loop_settings(args: argparse.Namespace) -> dict:
 def sae_config_from_args(args: argparse.Namespace, n_inputs: int, n_features: int) -> SAEConfig:
     """The SAEConfig of ``toysup sae --run/--synthetic``; SAEConfig's validation names any bad field."""
     penalty = {}
+    n_latents = 2 * n_features if args.latents is None else args.latents
     if args.l1 is not None:
         penalty["l0_coefficient" if args.arch == "jumprelu" else "l1_coefficient"] = args.l1
     if args.k is not None:
-        if args.arch != "batchtopk" and args.k != int(args.k):
-            raise ValueError(f"k: must be an integer for arch={args.arch!r}, got {args.k}")
-        penalty["k"] = args.k if args.arch == "batchtopk" else int(args.k)
+        if args.arch == "batchtopk":
+            penalty["k"] = args.k
+        elif math.isfinite(args.k) and args.k == int(args.k):
+            penalty["k"] = int(args.k)
+        else:
+            raise ValueError(f"k: must be an integer in [1, n_latents={n_latents}], got {args.k:g}")
     return SAEConfig(
         arch=args.arch,
         n_inputs=n_inputs,
-        n_latents=args.latents or 2 * n_features,
+        n_latents=n_latents,
         n_instances=args.instances,
         **_training_fields(args),
         **penalty,
     )
 
 
-def _json_ready(values: dict) -> dict:
-    return {name: np.asarray(value).tolist() for name, value in values.items()}
-
-
 def cmd_sae(args: argparse.Namespace) -> int:
     if args.arch not in ARCHITECTURES:  # before loading or building anything
         raise ValueError(f"arch: must be one of {', '.join(ARCHITECTURES)}, got {args.arch!r}")
+    check_flags(args)
     if args.recovery:
         return cmd_recovery(args)
+    from ..sae.io import check_sae_output, save_sae
+
+    if args.out:
+        check_sae_output(args.out, overwrite=args.overwrite, run=args.run)  # before loading or training anything
     activations = _activations(args)
     config = sae_config_from_args(args, activations.n_inputs, activations.n_features)
+    config.check_memory(activations.arrays["feature_probability"].shape[-1])  # with the draws of the activations
     from ..sae.metrics import evaluate
     from ..sae.train import train_sae
 
     start = time.perf_counter()
     result = train_sae(config, activations, progress=not args.quiet, **_loop_settings(args))
+    if result.steps_done == 0:  # Ctrl-C before the first chunk finished: nothing to score or save
+        return interrupted(0, config.steps)
     elapsed = time.perf_counter() - start
     scores = evaluate(result, activations)
     for name in ("mcc", "mmcs", "recovered_0.9", "explained_variance", "l0", "true_l0", "dead_share"):
@@ -164,23 +203,12 @@ def cmd_sae(args: argparse.Namespace) -> int:
         f"trained {config.n_instances} {config.arch} SAE(s), {config.n_latents} latents, {result.steps_done} steps "
         f"in {elapsed:.1f} s"
     )
+    out = None
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        described = {
-            "config": config.to_dict(),
-            "data": {
-                "sampler": activations.sampler,
-                "options": [list(o) for o in activations.options],
-                "run": args.run,
-            },
-        }
-        (out / "config.json").write_text(json.dumps(described, indent=2))
-        np.savez(out / "params.npz", **result.params, truth=activations.truth)
-        (out / "metrics.json").write_text(
-            json.dumps({"steps_done": result.steps_done, **_json_ready(scores)}, indent=2)
-        )
+        out = save_sae(result, activations, args.out, overwrite=args.overwrite, run=args.run, scores=scores)
         print(f"saved to {out}")
+    if result.steps_done < config.steps:  # Ctrl-C: metrics.json records steps_done
+        return interrupted(result.steps_done, config.steps, out, what="SAEs")
     return 0
 
 
@@ -197,12 +225,14 @@ def cmd_recovery(args: argparse.Namespace) -> int:
         raise ValueError("instances: not with --recovery, the grid sets it through --seeds")
     if args.out is None:
         raise ValueError("out: --recovery needs --out DIR for recovery.nc and its chunks")
-    from ..sae.recovery import PENALTY_FIELD, recovery_diagram
+    from ..sae.recovery import KIND, PENALTY_FIELD, recovery_diagram
+    from ..storage import check_output, write_figure
 
     if args.penalties is None:
         raise ValueError(f"penalties: --recovery needs --penalties (the {PENALTY_FIELD[args.arch]} values)")
     from ..sae.plots import recovery_heatmaps
 
+    check_output(args.out, KIND, overwrite=args.overwrite, resume=True)  # a bad --out fails before training
     start = time.perf_counter()
     diagram = recovery_diagram(
         args.arch,
@@ -215,6 +245,7 @@ def cmd_recovery(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         firing=args.firing,
         progress=not args.quiet,
+        overwrite=args.overwrite,
         **_loop_settings(args),
         **_training_fields(args),
     )
@@ -229,7 +260,7 @@ def cmd_recovery(args: argparse.Namespace) -> int:
             row = mcc.sel(ratio=ratio, mean_active=m).values
             print(f"    {m:>8g}: {' '.join(f'{v:.3f}' for v in row)}")
     out = Path(args.out)
-    recovery_heatmaps(diagram, "mcc").savefig(out / "recovery.png", dpi=120)
+    write_figure(out / "recovery.png", recovery_heatmaps(diagram, "mcc"), dpi=120)
     print(
         f"{diagram['mcc'].size} SAEs in {time.perf_counter() - start:.1f} s; wrote {out / 'recovery.nc'} and "
         f"{out / 'recovery.png'}"

@@ -4,22 +4,36 @@
     toysup sweep --config sweep.toml --out runs/grid
 
 The grid comes from a TOML file (``[base]`` table, ``[axes]`` table, ``seeds``, ``chunk_copies``) and/or the
-training flags and ``--axis``.
+training flags and ``--axis``; :data:`PRECEDENCE` says how they combine. Grid points whose every restart diverged
+(a non-finite loss) keep a NaN loss, and the command says how many there were.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ..config import ToyConfig
-from .flags import add_chunk_steps_flag, add_train_flags, chunk_steps_from_args, config_from_args
+from .flags import add_chunk_steps_flag, add_train_flags, chunk_steps_from_args, config_from_args, given_train_fields
+
+TOML_KEYS = ("base", "axes", "seeds", "chunk_copies")
+PRECEDENCE = (
+    "Settings combine in this order, each overriding the one before: ToyConfig's defaults, the TOML file's [base] "
+    "table, then the training flags given on the command line; --seeds and --chunk-copies override the file's seeds "
+    "and chunk_copies. Axes are the file's [axes] followed by each --axis. A setting given (as a flag or a [base] key) "
+    "may not also be swept whole by an axis, which would ignore it."
+)
 
 
 def add_parser(commands) -> None:
     """Register ``toysup sweep`` on the ``toysup`` subcommands."""
-    sweep = commands.add_parser("sweep", help="train every point of a grid of settings in one batched run")
+    sweep = commands.add_parser(
+        "sweep", help="train every point of a grid of settings in one batched run", description=PRECEDENCE
+    )
     add_train_flags(sweep, ToyConfig())
     add_chunk_steps_flag(sweep)
     sweep.add_argument(
@@ -28,10 +42,17 @@ def add_parser(commands) -> None:
         metavar="NAME=VALUES",
         help="e.g. feature_probability=logspace(-2,0,40), importance[1]=0.5,1,2, n_hidden=1,2",
     )
-    sweep.add_argument("--config", default=None, help="TOML file with [base], [axes], seeds, chunk_copies")
+    sweep.add_argument(
+        "--config",
+        default=None,
+        help="TOML file with [base], [axes], seeds, chunk_copies; training flags given override its [base]",
+    )
     sweep.add_argument("--seeds", type=int, default=None, help="independent seeds per grid point (default 1)")
     sweep.add_argument("--chunk-copies", type=int, default=None, help="models trained at once (default 4096)")
     sweep.add_argument("--out", required=True, help="folder for chunks and sweep.nc; re-run to resume")
+    sweep.add_argument(
+        "--overwrite", action="store_true", help="start afresh: remove the sweep already in --out (its chunks too)"
+    )
     sweep.add_argument("--quiet", action="store_true")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -45,39 +66,85 @@ def read_toml(path: str) -> dict:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ValueError(f"config: {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
+    except OSError as error:  # a folder, no permission …
+        raise ValueError(f"config: cannot read {path} ({error.strerror or error})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"config: {path} is not valid TOML ({error})") from None
+
+
+def sweep_table(table: dict, path: str) -> dict:
+    """The TOML file's settings, checked key by key: only ``base`` and ``axes`` tables (of ToyConfig fields and of
+    axes), ``seeds`` and ``chunk_copies``; anything else is a ValueError naming the key."""
+    import dataclasses
+
+    unknown = sorted(set(table) - set(TOML_KEYS))
+    if unknown:
+        raise ValueError(f"config: unknown key(s) {', '.join(unknown)} in {path}; allowed: {', '.join(TOML_KEYS)}")
+    for name in ("base", "axes"):
+        if name in table and not isinstance(table[name], dict):
+            raise ValueError(f"{name}: must be a TOML table ([{name}]) in {path}, got {table[name]!r}")
+    fields = {field.name for field in dataclasses.fields(ToyConfig)}
+    unknown = sorted(set(table.get("base", {})) - fields)
+    if unknown:
+        raise ValueError(f"base: unknown ToyConfig field(s) {', '.join(unknown)} in {path}")
+    for name, values in table.get("axes", {}).items():
+        if not isinstance(values, (str, list)):
+            raise ValueError(
+                f"axes.{name}: must be a list of values or a string like 'logspace(-2,0,8)', got {values!r}"
+            )
+    return table
 
 
 def sweep_spec_from_args(args: argparse.Namespace):
     """The sweep from ``--config FILE.toml`` ([base] table, [axes] table, seeds, chunk_copies) and/or flags.
 
-    The base config comes from the TOML [base] table when given, else from the training flags; axes are the
-    TOML [axes] followed by each ``--axis``.
+    ToyConfig's defaults, then the TOML [base], then the training flags given on the command line, each overriding
+    the one before (see :data:`PRECEDENCE`); axes are the TOML [axes] followed by each ``--axis``. A setting given
+    as a flag or a [base] key and also swept whole by an axis is an error: the axis would ignore it.
     """
     from ..sweeps import Axis, SweepSpec, parse_axis
 
-    table = read_toml(args.config) if args.config else {}
-    base = ToyConfig.from_dict(table["base"]) if "base" in table else config_from_args(args, ToyConfig())
+    table = sweep_table(read_toml(args.config), args.config) if args.config else {}
+    base = ToyConfig(**table.get("base", {}))
+    given = {name: f"[base] {name}" for name in table.get("base", {})}
+    given.update(given_train_fields(args))
+    base = config_from_args(args, base)
     axes = []
     for name, values in table.get("axes", {}).items():
         axes.append(parse_axis(f"{name}={values}") if isinstance(values, str) else Axis(name, tuple(values)))
     axes.extend(parse_axis(text) for text in args.axis or ())
+    for axis in axes:
+        if axis.feature is None and axis.field in given:
+            raise ValueError(
+                f"{axis.field}: given by {given[axis.field]} and swept by the axis {axis.name!r}, which would "
+                f"ignore it; drop one"
+            )
     seeds = args.seeds if args.seeds is not None else table.get("seeds", 1)
     chunk_copies = args.chunk_copies if args.chunk_copies is not None else table.get("chunk_copies", 4096)
     return SweepSpec(base=base, axes=tuple(axes), seeds=seeds, chunk_copies=chunk_copies)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from ..sweeps import run_sweep
+    from ..storage import check_output
+    from ..sweeps import KIND, run_sweep
 
     spec = sweep_spec_from_args(args)
     chunk_steps = chunk_steps_from_args(args)
+    check_output(args.out, KIND, overwrite=args.overwrite, resume=True)  # a bad --out fails before training
     start = time.perf_counter()
-    dataset = run_sweep(spec, args.out, chunk_steps=chunk_steps, progress=not args.quiet)
+    dataset = run_sweep(spec, args.out, chunk_steps=chunk_steps, progress=not args.quiet, overwrite=args.overwrite)
     print(
         f"swept {' x '.join(f'{a.name} ({len(a.values)})' for a in spec.axes)} x {spec.seeds} seeds "
         f"x {spec.base.restarts} restarts in {time.perf_counter() - start:.1f} s"
     )
-    print(f"mean loss {float(dataset['loss'].mean()):.5g}; dataset: {Path(args.out) / 'sweep.nc'}")
+    loss = np.asarray(dataset["loss"].values, np.float64)
+    finite = loss[np.isfinite(loss)]
+    mean = f"{finite.mean():.5g}" if finite.size else "nan"
+    print(f"mean loss {mean}; dataset: {Path(args.out) / 'sweep.nc'}")
+    if finite.size < loss.size:
+        print(
+            f"{loss.size - finite.size} of {loss.size} grid points (x seeds) diverged: every restart's loss became "
+            f"non-finite, so their loss is NaN; try a lower learning_rate",
+            file=sys.stderr,
+        )
     return 0

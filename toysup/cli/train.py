@@ -1,6 +1,9 @@
 """``toysup train``: train toy models from flags, print a summary per instance and optionally save the run.
 
 toysup train --features 5 --hidden 2 --feature-probability 1,0.1,0.05 --steps 10000 --out runs/mine
+
+A loss that turns non-finite stops the run with exit status 2 and writes nothing. Ctrl-C stops it with exit status
+130, saving the partial run to ``--out`` (marked incomplete) if any step was done.
 """
 
 from __future__ import annotations
@@ -9,7 +12,14 @@ import argparse
 import time
 
 from ..config import ToyConfig
-from .flags import add_chunk_steps_flag, add_train_flags, chunk_steps_from_args, config_from_args, summarise
+from .flags import (
+    add_chunk_steps_flag,
+    add_train_flags,
+    chunk_steps_from_args,
+    config_from_args,
+    interrupted,
+    summarise,
+)
 
 
 def add_parser(commands) -> None:
@@ -17,7 +27,8 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("train", help="train toy models and optionally save the run")
     add_train_flags(parser, ToyConfig())
     add_chunk_steps_flag(parser)
-    parser.add_argument("--out", default=None, help="folder to save the run in")
+    parser.add_argument("--out", default=None, help="folder to save the run in (new, empty, or a run to --overwrite)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the toysup run already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=cmd_train)
 
@@ -26,15 +37,24 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = config_from_args(args, ToyConfig())
     chunk_steps = chunk_steps_from_args(args)
     from .. import io
+    from ..storage import check_output
     from ..train import train
 
+    if args.out:
+        check_output(args.out, io.KIND, overwrite=args.overwrite)  # a bad --out fails before training
     start = time.perf_counter()
     result = train(config, chunk_steps=chunk_steps, progress=not args.quiet)
+    if result.steps_done == 0:  # Ctrl-C before the first chunk finished: nothing to show or save
+        return interrupted(0, config.steps)
     print(summarise(result))
     print(
         f"trained {config.n_instances} x {config.restarts} models for {result.steps_done} steps "
         f"in {time.perf_counter() - start:.1f} s"
     )
+    saved = None
     if args.out:
-        print(f"saved run to {io.save(result, args.out)}")
+        saved = io.save(result, args.out, overwrite=args.overwrite)
+        print(f"saved run to {saved}")
+    if result.steps_done < config.steps:  # Ctrl-C: the run (if saved) is marked incomplete
+        return interrupted(result.steps_done, config.steps, saved)
     return 0

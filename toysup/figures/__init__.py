@@ -3,7 +3,9 @@
 Every figure module has the same shape: ``NAME``, ``TITLE``, ``SECTION``, ``CAPTION``; ``experiment(quick)`` (its
 config(s), at full or ``quick`` scale); ``run(quick, out) -> data`` (the training); ``plot(data) -> Figure``; and
 ``check(data) -> dict``, the paper's claim stated as numbers with a boolean ``holds``. ``make_figures`` runs them and
-writes ``NAME.png``, ``NAME.svg``, ``NAME.json`` and the gallery ``README.md``.
+writes ``NAME.png``, ``NAME.svg``, ``NAME.json`` and the gallery ``README.md``, each file atomically, into a folder
+that is a toysup ``figures`` result (its ``toysup.json``): a gallery grows as figures are made into it, and a folder
+holding anything else is refused before any compute.
 
     >>> from toysup.figures import make_figures
     >>> records = make_figures(["intro"], quick=True, out="figures-quick")   # doctest: +SKIP
@@ -13,11 +15,13 @@ writes ``NAME.png``, ``NAME.svg``, ``NAME.json`` and the gallery ``README.md``.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..storage import check_output, mark, write_atomic, write_figure, write_text
 from . import (
     adversarial,
     basic_results,
@@ -50,6 +54,7 @@ FIGURES = {
     )
 }
 SVG_LIMIT_BYTES = 1_000_000  # larger SVGs are not kept; the PNG and JSON are
+KIND = "figures"  # the kind of result a gallery folder holds (its toysup.json)
 
 
 def figure_names(names: Sequence[str] | None) -> list[str]:
@@ -71,14 +76,16 @@ def make_figure(name: str, quick: bool, out: Path, command: str) -> dict:
     data = module.run(quick, out)
     result = module.check(data)
     fig = module.plot(data)
-    fig.savefig(out / f"{name}.png", dpi=150)
-    svg = out / f"{name}.svg"
-    fig.savefig(svg)
+    write_figure(out / f"{name}.png", fig, dpi=150)
+    svg, svg_bytes = out / f"{name}.svg", io.BytesIO()
+    fig.savefig(svg_bytes, format="svg")
     plt.close(fig)
     svg_note = None
-    if svg.stat().st_size > SVG_LIMIT_BYTES:
-        svg_note = f"SVG not kept: {svg.stat().st_size / 1e6:.1f} MB is over the 1 MB limit"
-        svg.unlink()
+    if svg_bytes.tell() > SVG_LIMIT_BYTES:
+        svg_note = f"SVG not kept: {svg_bytes.tell() / 1e6:.1f} MB is over the 1 MB limit"
+        svg.unlink(missing_ok=True)  # an earlier, smaller SVG of this figure would no longer match
+    else:
+        write_atomic(svg, lambda handle: handle.write(svg_bytes.getvalue()))
     seconds = time.perf_counter() - start
     record = {
         "name": name,
@@ -94,7 +101,7 @@ def make_figure(name: str, quick: bool, out: Path, command: str) -> dict:
         "check": jsonable(result),
         "data": jsonable(data, digits=4),
     }
-    (out / f"{name}.json").write_text(json.dumps(record, indent=1))
+    write_text(out / f"{name}.json", json.dumps(record, indent=1))
     return record
 
 
@@ -103,21 +110,29 @@ def make_figures(
     quick: bool = False,
     out: str | Path = "figures",
     log: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> list[dict]:
     """Make the named figures (all when empty) into ``out`` and rewrite its gallery ``README.md``.
 
     Args:
       names: figure names (see ``FIGURES``); empty or None for all, in paper order.
       quick: small steps and instances (seconds per figure, for tests) instead of the full-quality runs.
-      out: the folder to write into (created if missing).
+      out: the folder to write into: new, empty or a gallery of figures (figures made again replace their files).
       log: called with one line per finished figure, e.g. ``print``.
+      overwrite: start a fresh gallery: first remove every figure's files and ``README.md`` from ``out`` (other
+        files there are kept).
 
     Returns:
       The record of each figure made (what its ``NAME.json`` holds).
+
+    Raises:
+      OutputError: before any compute, when ``out`` is a file, unwritable or holds something other than figures.
     """
     chosen = figure_names(names)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_figures_output(out)
+    mark(out, KIND)
+    if overwrite:
+        remove_gallery(out)
     records = []
     for index, name in enumerate(chosen, start=1):
         record = make_figure(name, quick, out, figure_command(name, quick, out))
@@ -129,4 +144,19 @@ def make_figures(
     return records
 
 
-__all__ = ["FIGURES", "figure_names", "make_figure", "make_figures"]
+def check_figures_output(out: str | Path) -> Path:
+    """Check, before any compute, that figures may be made into ``out`` (new, empty or a gallery of figures);
+    ``OutputError`` otherwise."""
+    return check_output(out, KIND, resume=True)
+
+
+def remove_gallery(out: Path) -> None:
+    """Remove the files ``make_figures`` writes (every figure's PNG, SVG and JSON, and ``README.md``) from a gallery
+    folder, leaving anything else in it."""
+    for name in FIGURES:
+        for suffix in (".png", ".svg", ".json"):
+            (out / f"{name}{suffix}").unlink(missing_ok=True)
+    (out / "README.md").unlink(missing_ok=True)
+
+
+__all__ = ["FIGURES", "KIND", "check_figures_output", "figure_names", "make_figure", "make_figures", "remove_gallery"]

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from types import ModuleType
 
+from ..storage import read_json, write_text
+
 DEFAULT_OUT = "figures"
 
 
@@ -83,7 +85,5 @@ def write_gallery(out: Path, figures: dict[str, ModuleType]) -> Path:
     for name in figures:
         path = out / f"{name}.json"
         if path.exists():
-            records.append(json.loads(path.read_text()))
-    readme = out / "README.md"
-    readme.write_text(gallery_markdown(records))
-    return readme
+            records.append(read_json(path))
+    return write_text(out / "README.md", gallery_markdown(records))

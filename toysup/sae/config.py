@@ -13,12 +13,36 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..engine import SCHEDULES
-from ..validation import Config, boolean, choice, integer, is_integer, real
+from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, SCHEDULES
+from ..validation import (
+    MAX_SIZE,
+    Config,
+    at_most,
+    boolean,
+    check_memory,
+    choice,
+    coefficient,
+    integer,
+    is_integer,
+    learning_rate,
+    real,
+)
 
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated")
 RESAMPLING = ("none", "random", "inputs")
+RESAMPLED_ARCHITECTURES = ("relu", "gated", "jumprelu")  # TopK-style SAEs use AuxK instead
 PER_INSTANCE = ("l1_coefficient", "k", "l0_coefficient")  # fields that may hold one value per instance
+
+# The memory estimate of a run (see SAEConfig.memory_terms), in float32 arrays per instance: parameters with
+# Adam's moments, gradients, updates and new values in flight; per step, arrays of (batch, latents) (pre-activations,
+# activations, masks, the top-k or AuxK selections and their gradients) and of (batch, inputs) (inputs,
+# reconstructions, errors); and of (batch, true features) when the activations are drawn (uniforms, codes).
+STATE_ARRAYS = 12
+LATENT_BATCH_ARRAYS = 12
+INPUT_BATCH_ARRAYS = 6
+FEATURE_BATCH_ARRAYS = 7
+BLOCK_OVERHEAD = 112  # bytes of Python object per logged block of the history
+FLOAT32 = 4
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,18 +68,22 @@ class SAEConfig(Config):
       dead_window: a latent that has not fired for this many steps is dead, >= 1.
       resampling: dead-latent resampling of the penalty-based SAEs (``relu``, ``gated``, ``jumprelu``):
         ``none``, ``random`` (a random direction) or ``inputs`` (towards a poorly reconstructed input of the
-        batch, Bricken et al. 2023). It happens every
-        ``dead_window`` steps during the first half of training.
+        batch, Bricken et al. 2023). It happens every ``dead_window`` steps during the first half of training;
+        the TopK-style SAEs take ``none`` (they feed dead latents to AuxK).
       l0_coefficient: λ of ``jumprelu``'s L0 penalty, >= 0; one value or one per instance.
       jumprelu_bandwidth: ε of the rectangle kernel of the straight-through threshold gradient, > 0.
       jumprelu_initial_threshold: the threshold θ at initialisation, > 0.
       tied: ``relu`` only: decode with the encoder's weights (W_dec = W_encᵀ).
-      learning_rate: Adam's peak learning rate, > 0.
+      learning_rate: Adam's peak learning rate, in (0, 1e3].
       schedule: ``constant``, ``linear`` (to 0) or ``cosine`` (to 0) after the warm-up.
       warmup_steps: linear learning-rate warm-up, in [0, steps).
       steps: optimisation steps, >= 1.
       batch_size: samples per step and instance, >= 1.
       seed: seed of every random draw, in [0, 2**31 − 1].
+
+    Sizes are integers <= 2**31 − 1, as are the products that size one array; coefficients are at most 1e30;
+    the run's estimated memory (:meth:`memory_terms`) must fit :func:`toysup.validation.memory_budget`. All are
+    checked before any array is built.
 
     How the run is driven (steps per compiled chunk, the history's cadence, progress) is not part of the
     experiment: those are arguments of :func:`toysup.sae.train.train_sae`.
@@ -87,38 +115,78 @@ class SAEConfig(Config):
     seed: int = 0
 
     def validate(self) -> None:
+        # Sizes first, then the memory they need, and only then the values that depend on them.
         for name, allowed in (("arch", ARCHITECTURES), ("resampling", RESAMPLING), ("schedule", SCHEDULES)):
             choice(name, getattr(self, name), allowed)
-        integer("n_inputs", self.n_inputs, 1)
-        integer("n_latents", self.n_latents, 1)
-        integer("n_instances", self.n_instances, 1)
-        integer("steps", self.steps, 1)
-        integer("batch_size", self.batch_size, 1)
+        for name in ("n_inputs", "n_latents", "n_instances", "steps", "batch_size", "dead_window"):
+            integer(name, getattr(self, name), 1, MAX_SIZE)
         integer("seed", self.seed, 0, 2**31 - 1)
-        integer("dead_window", self.dead_window, 1)
         integer("penalty_warmup_steps", self.penalty_warmup_steps, 0, self.steps)
         integer("warmup_steps", self.warmup_steps, 0, self.steps - 1)
+        at_most("n_latents × batch_size", self.n_latents * self.batch_size, MAX_SIZE)
+        at_most("n_inputs × batch_size", self.n_inputs * self.batch_size, MAX_SIZE)
+        at_most("n_latents × n_inputs", self.n_latents * self.n_inputs, MAX_SIZE)
+        check_memory(self.memory_terms())
         if self.aux_k is not None:
             integer("aux_k", self.aux_k, 1, self.n_latents)
-        real("aux_coefficient", self.aux_coefficient, 0.0)
-        real("learning_rate", self.learning_rate, 0.0, low_open=True)
-        real("jumprelu_bandwidth", self.jumprelu_bandwidth, 0.0, low_open=True)
-        real("jumprelu_initial_threshold", self.jumprelu_initial_threshold, 0.0, low_open=True)
+        coefficient("aux_coefficient", self.aux_coefficient)
+        learning_rate("learning_rate", self.learning_rate)
+        coefficient("jumprelu_bandwidth", self.jumprelu_bandwidth, low_open=True)
+        coefficient("jumprelu_initial_threshold", self.jumprelu_initial_threshold, low_open=True)
         boolean("tied", self.tied)
         if self.tied and self.arch != "relu":
             raise ValueError(f"tied: only the relu architecture has tied weights, got arch={self.arch!r}")
+        if self.resampling != "none" and self.arch not in RESAMPLED_ARCHITECTURES:
+            raise ValueError(
+                f"resampling: only {', '.join(RESAMPLED_ARCHITECTURES)} resample dead latents ({self.arch} feeds "
+                f"them to AuxK instead), got {self.resampling!r} with arch={self.arch!r}"
+            )
         for name in PER_INSTANCE:
             for value in self._values(name):
                 if name != "k":
-                    real(name, value, 0.0)
+                    coefficient(name, value)
                 elif self.arch == "batchtopk":
-                    real("k", value, 0.0, low_open=True)
-                    if value > self.n_latents:
+                    if real("k", value, 0.0, low_open=True) > self.n_latents:
                         raise ValueError(f"k: must be in (0, n_latents={self.n_latents}], got {value}")
                 elif not is_integer(value):
-                    raise ValueError(f"k: must be an integer, got {value!r}")
+                    raise ValueError(f"k: must be an integer in [1, n_latents={self.n_latents}], got {value!r}")
                 elif not 1 <= value <= self.n_latents:
                     raise ValueError(f"k: must be in [1, n_latents={self.n_latents}], got {value}")
+
+    def memory_terms(self, n_true_features: int = 0) -> dict[str, int]:
+        """The memory a training run of this config needs, in bytes, by the product of sizes that needs it.
+
+        Args:
+          n_true_features: the activations' feature count N, when known: each step draws (batch, N) codes per
+            instance, and the instances hold their N directions of ``n_inputs`` (0 leaves both out).
+
+        The terms: the per-step activations of every instance ((batch, latents) pre-activations, activations,
+        selections and their gradients; (batch, inputs) inputs and reconstructions), the parameters with Adam's
+        moments, gradients and updates, the logged history, and the activations' draws. Only the integer sizes
+        are read, so it runs before any array is built; it uses the default loop settings.
+        """
+        copies, latents, inputs, batch = self.n_instances, self.n_latents, self.n_inputs, self.batch_size
+        parameters = latents * inputs * (1 if self.tied else 2) + 4 * latents + inputs
+        chunk = min(self.steps, DEFAULT_CHUNK_STEPS)
+        blocks = -(-self.steps // DEFAULT_LOG_EVERY)
+        terms = {
+            "n_instances × n_latents × batch_size": FLOAT32
+            * copies
+            * batch
+            * (LATENT_BATCH_ARRAYS * latents + INPUT_BATCH_ARRAYS * inputs),
+            "n_instances × n_latents × n_inputs": FLOAT32 * copies * parameters * STATE_ARRAYS,
+            "n_instances × steps": FLOAT32 * copies * 3 * 2 * (chunk + blocks) + BLOCK_OVERHEAD * blocks,
+        }
+        if n_true_features:
+            terms["n_instances × batch_size × true features"] = (
+                FLOAT32 * copies * n_true_features * (FEATURE_BATCH_ARRAYS * batch + 2 * (inputs + 2))
+            )
+        return terms
+
+    def check_memory(self, n_true_features: int) -> None:
+        """Refuse training on activations of ``n_true_features`` features when the run would not fit the memory
+        budget (see :meth:`memory_terms`)."""
+        check_memory(self.memory_terms(n_true_features))
 
     def _values(self, name: str) -> tuple:
         value = getattr(self, name)
@@ -145,4 +213,4 @@ class SAEConfig(Config):
         return self.aux_k if self.aux_k is not None else max(1, min(self.n_inputs // 2, self.n_latents))
 
 
-__all__ = ["SAEConfig", "ARCHITECTURES", "PER_INSTANCE", "RESAMPLING"]
+__all__ = ["SAEConfig", "ARCHITECTURES", "PER_INSTANCE", "RESAMPLED_ARCHITECTURES", "RESAMPLING"]

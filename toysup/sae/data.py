@@ -28,9 +28,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..config import MIN_FEATURE_PROBABILITY
 from ..data import sample_features
 from ..metrics import REPRESENTED_NORM
 from ..models import kind
+from ..validation import MAX_SIZE, at_most, check_memory, integer
 
 FIRING = ("uniform", "zipf", "given")
 
@@ -185,10 +187,14 @@ def synthetic_activations(
         Children never fire without their parent; a child's own p_i is unused.
       seed: seed of the directions.
     """
-    if not isinstance(n_features, int) or n_features < 1:
-        raise ValueError(f"true_features: must be an integer >= 1, got {n_features!r}")
-    if not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ValueError(f"dim: must be an integer >= 1, got {n_inputs!r}")
+    integer("true_features", n_features, 1, MAX_SIZE)
+    integer("dim", n_inputs, 1, MAX_SIZE)
+    integer("n_instances", n_instances, 1, MAX_SIZE)
+    integer("seed", seed, 0, 2**31 - 1)
+    at_most("true_features × dim", n_features * n_inputs, MAX_SIZE)
+    # The directions are drawn in float64 and normalised (two N × d arrays), then kept in float32 per instance,
+    # once as the sampler's array and once as the truth.
+    check_memory({"true_features × dim": n_features * n_inputs * (16 + 4 + 8 * n_instances)})
     if firing not in FIRING:
         raise ValueError(f"firing: must be one of {', '.join(FIRING)}, got {firing!r}")
     if firing == "uniform":
@@ -211,6 +217,11 @@ def synthetic_activations(
     if not np.all((probability > 0) & (probability <= 1)):
         bad = probability[~((probability > 0) & (probability <= 1))].ravel()[0]
         raise ValueError(f"feature_probability: must be in (0, 1], got {bad}")
+    if np.any(probability < MIN_FEATURE_PROBABILITY):
+        raise ValueError(
+            f"feature_probability: must be >= 2**-23 ≈ {MIN_FEATURE_PROBABILITY:.3g} (the sampler's uniforms have "
+            f"23 bits, so a rarer feature would never fire), got {probability.min():g}"
+        )
     low, high = (float(v) for v in magnitude)
     if not 0 <= low <= high or not math.isfinite(high):
         raise ValueError(f"magnitude: must be (low, high) with 0 <= low <= high, got {magnitude!r}")
@@ -225,8 +236,6 @@ def synthetic_activations(
         )
     if not 0 <= child_probability <= 1:
         raise ValueError(f"child_probability: must be in [0, 1], got {child_probability}")
-    if not isinstance(n_instances, int) or n_instances < 1:
-        raise ValueError(f"n_instances: must be an integer >= 1, got {n_instances!r}")
 
     directions = _directions(np.random.default_rng(seed), n_features, n_inputs, orthogonal).astype(np.float32)
     arrays = {

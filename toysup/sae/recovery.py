@@ -38,11 +38,13 @@ import jax
 import numpy as np
 import xarray as xr
 
-from ..chunks import read_chunk, read_dataset, run_chunks
+from ..chunks import manifest_fingerprint, read_chunk, read_dataset, run_chunks, write_dataset
+from ..config import MIN_FEATURE_PROBABILITY
 from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
-from ..validation import integer
+from ..sweeps import MAX_GRID_POINTS
+from ..validation import MAX_SIZE, at_most, check_memory, integer
 from .config import ARCHITECTURES, SAEConfig
-from .data import stack, synthetic_activations
+from .data import stack, synthetic_activations, zipf_probabilities
 from .metrics import evaluate
 from .train import train_sae
 
@@ -55,6 +57,7 @@ PENALTY_FIELD = {
 }
 DIMS = ("mean_active", "ratio", "penalty", "seed")
 RESULT = "recovery.nc"
+KIND = "recovery"  # the kind of result the diagram's folder holds (its toysup.json)
 _SET_BY_GRID = ("arch", "n_inputs", "n_latents", "n_instances", "l1_coefficient", "k", "l0_coefficient")
 
 
@@ -97,9 +100,12 @@ def _plan(
     if arch not in ARCHITECTURES:
         raise ValueError(f"arch: must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
     for name, value in (("n_features", n_features), ("n_inputs", n_inputs), ("seeds", seeds)):
-        integer(name, value, 1)
+        integer(name, value, 1, MAX_SIZE)
     if chunk_instances is not None:
-        integer("chunk_instances", chunk_instances, 1)
+        integer("chunk_instances", chunk_instances, 1, MAX_SIZE)
+    at_most("n_features × n_inputs", n_features * n_inputs, MAX_SIZE)
+    # Each chunk draws its dictionaries: N × d directions in float64 (drawn, normalised) and float32 (kept twice).
+    check_memory({"n_features × n_inputs": n_features * n_inputs * 32})
     if firing not in ("uniform", "zipf"):
         raise ValueError(f"firing: must be one of uniform, zipf, got {firing!r}")
     unknown = sorted(set(config) - {field.name for field in dataclasses.fields(SAEConfig)})
@@ -114,6 +120,21 @@ def _plan(
     penalties = _values("penalties", penalties, -math.inf)  # ranges are SAEConfig's, checked per ratio below
     if arch == "topk" and any(p != int(p) for p in penalties):
         raise ValueError(f"penalties: k must be an integer for topk, got {list(penalties)}")
+    at_most(
+        "mean_active × ratios × penalties × seeds",
+        len(mean_active) * len(ratios) * len(penalties) * seeds,
+        MAX_GRID_POINTS,
+    )
+    rarest = (
+        min(mean_active) / n_features
+        if firing == "uniform"
+        else float(zipf_probabilities(n_features, min(mean_active)).min())
+    )
+    if rarest < MIN_FEATURE_PROBABILITY:
+        raise ValueError(
+            f"mean_active: the rarest feature's probability must be >= 2**-23 ≈ {MIN_FEATURE_PROBABILITY:.3g} (the "
+            f"sampler's uniforms have 23 bits, so a rarer feature would never fire), got {rarest:.3g}"
+        )
     base = SAEConfig(arch=arch, n_inputs=int(n_inputs), n_latents=max(1, round(max(ratios) * n_features)), **config)
     shape = (len(mean_active), len(ratios), len(penalties), seeds)
     chunks = []
@@ -135,6 +156,7 @@ def _plan(
                 )
             except ValueError as error:
                 raise ValueError(f"penalties: at ratio {ratio:g}, {error}") from None
+            chunk_config.check_memory(n_features)
             chunks.append(_Chunk(chunk_config, part))
     description = {
         "kind": "sae recovery diagram",
@@ -198,13 +220,15 @@ def recovery_diagram(
     log_every: int = DEFAULT_LOG_EVERY,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
     **config: Any,
 ) -> xr.Dataset:
     """Train and score SAEs on a grid (or resume); a Dataset with dims (mean_active, ratio, penalty, seed).
 
     Args:
       arch: the architecture; ``penalties`` are its L1 (relu, gated) or L0 (jumprelu) coefficients, or its k.
-      out: the folder for the chunks and ``recovery.nc``; re-running the same grid into it resumes. None: a
+      out: the folder for the chunks and ``recovery.nc`` (a toysup ``recovery`` result; anything else there is
+        refused before any compute); re-running the same grid into it resumes, retraining damaged chunks. None: a
         temporary folder, removed afterwards.
       n_features, n_inputs: N true features in d dimensions.
       mean_active: expected true L0 per grid row (the feature sparsity axis), each in (0, N].
@@ -217,6 +241,7 @@ def recovery_diagram(
       chunk_steps, log_every: the training loop's settings (see :func:`toysup.sae.train.train_sae`).
       progress: tqdm bars over chunks and over the steps of a chunk.
       on_progress: called as ``on_progress(chunks_done, n_chunks)`` after each written chunk.
+      overwrite: start afresh, removing what an earlier diagram left in ``out``.
       config: further ``SAEConfig`` fields shared by every SAE (steps, batch_size, learning_rate, seed, …). The
         L1 SAEs need ``penalty_warmup_steps`` (e.g. steps // 5) or they may collapse to L0 = 0.
 
@@ -226,7 +251,8 @@ def recovery_diagram(
       attributes (``recovery``: the grid's JSON description).
 
     Raises:
-      ValueError: a bad grid value, naming the field and its range, before any compute.
+      ValueError: a bad grid value, naming the field and its range, before any compute; ``OutputError`` (a
+        ValueError) when ``out`` holds something else or a different grid (without ``overwrite``).
       KeyboardInterrupt: after Ctrl-C (or an ``on_progress`` raising it), once finished chunks are written.
     """
 
@@ -262,12 +288,14 @@ def recovery_diagram(
         description,
         len(chunks),
         lambda index: _train_chunk(chunks[index], description, n_samples, loop, progress),
+        kind=KIND,
+        overwrite=overwrite,
         progress=progress,
         on_progress=on_progress,
     )
     dataset = _assemble(description, len(chunks), Path(out))
     if jax.process_index() == 0:
-        dataset.to_netcdf(Path(out) / RESULT, engine="scipy")
+        write_dataset(dataset, Path(out) / RESULT)
     return dataset
 
 
@@ -281,8 +309,9 @@ def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Datas
         description["seeds"],
     )
     variables: dict[str, np.ndarray] = {}
+    work = manifest_fingerprint(out)
     for index in range(n_chunks):
-        values = read_chunk(out, index)
+        values = read_chunk(out, index, work)
         points = values.pop("points")
         for name, value in values.items():
             variables.setdefault(name, np.full(math.prod(shape), np.nan))[points] = value
@@ -312,8 +341,9 @@ def _assemble(description: dict[str, Any], n_chunks: int, out: Path) -> xr.Datas
 
 
 def load_recovery(out: str | Path) -> xr.Dataset:
-    """The dataset of a finished recovery diagram (``out/recovery.nc``)."""
+    """The dataset of a finished recovery diagram (``out/recovery.nc``); ``DamagedFileError`` (a ``ValueError``)
+    when it is missing or damaged — running the diagram again rebuilds it from the chunks."""
     return read_dataset(Path(out) / RESULT, "out: not a finished recovery diagram", "out")
 
 
-__all__ = ["recovery_diagram", "load_recovery", "PENALTY_FIELD"]
+__all__ = ["KIND", "recovery_diagram", "load_recovery", "PENALTY_FIELD"]

@@ -24,13 +24,12 @@ import numpy as np
 import optax
 
 from .. import engine
-from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY
-from .config import SAEConfig
+from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, DivergedError
+from .config import RESAMPLED_ARCHITECTURES, SAEConfig
 from .data import Activations, draw
 from .models import LATENT_PARAMS, architecture, decoder_weights
 
 HISTORY = ("loss", "mse", "l0")
-RESAMPLED_ARCHITECTURES = ("relu", "gated", "jumprelu")  # TopK-style SAEs use AuxK instead
 RESAMPLED_ENCODER_SCALE = 0.2  # resampled encoder rows get 0.2 × the mean alive encoder norm (Bricken et al.)
 KEY_STREAMS = 3  # per instance: initialisation, data and evaluation keys
 
@@ -244,9 +243,18 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
     )
 
 
+def raise_if_diverged(first_step: int, logged: np.ndarray) -> None:
+    """An ``on_logged`` hook (see :func:`toysup.engine.run`): raise :class:`~toysup.engine.DivergedError` at the
+    first step where some instance's loss (``logged[..., 0]``, (steps, instances)) is non-finite."""
+    bad = ~np.isfinite(logged[..., 0]).all(axis=1)
+    if bad.any():
+        raise DivergedError(first_step + int(np.argmax(bad)))
+
+
 def check_activations(config: SAEConfig, activations: Activations) -> Activations:
-    """``activations`` fit for ``config``: the same input dimension, and one instance per SAE (a one-instance set
-    is repeated for every SAE)."""
+    """``activations`` fit for ``config``: the same input dimension, one instance per SAE (a one-instance set
+    is repeated for every SAE), and the run's memory with their draws within the budget."""
+    config.check_memory(activations.arrays["feature_probability"].shape[-1])
     if activations.n_inputs != config.n_inputs:
         raise ValueError(
             f"n_inputs: must equal the activations' dimension {activations.n_inputs}, got {config.n_inputs}"
@@ -292,7 +300,10 @@ def train_sae(
         PRNG keys (see :func:`instance_keys`).
 
     The instances are sharded over every local device. Ctrl-C stops the run cleanly and returns what the
-    finished chunks reached.
+    finished chunks reached (``steps_done`` < ``config.steps``; see :func:`toysup.engine.run`).
+
+    Raises:
+      DivergedError: after the chunk in which some instance's loss became non-finite.
     """
     engine.check_loop(chunk_steps, log_every)
     activations = check_activations(config, activations)
@@ -316,7 +327,13 @@ def train_sae(
     arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
     hyper = {name: jnp.asarray(value) for name, value in hyper_arrays(config).items()}
     done = engine.run(
-        program, init_keys, (arrays, hyper, data_keys), log_every=log_every, progress=progress, on_chunk=on_chunk
+        program,
+        init_keys,
+        (arrays, hyper, data_keys),
+        log_every=log_every,
+        progress=progress,
+        on_chunk=on_chunk,
+        on_logged=raise_if_diverged,
     )
     history = {name: done.logged[:, :, i].astype(np.float32) for i, name in enumerate(HISTORY)}
     params = {name: np.asarray(value, np.float32) for name, value in done.state.params.items()}
@@ -339,6 +356,7 @@ __all__ = [
     "hyper_arrays",
     "instance_keys",
     "make_optimizer",
+    "raise_if_diverged",
     "static_config",
     "train_sae",
 ]
