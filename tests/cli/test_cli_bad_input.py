@@ -170,6 +170,8 @@ CASES = (
     + [([*ANIMATE, *flags], word) for flags, word in TRAIN_FLAG_CASES]
     + [
         (["train", "--out"], "out"),
+        (["train", "--overwrite"], "overwrite"),
+        (["sae", "--synthetic", "--overwrite", "--quiet"], "overwrite"),
         # demo
         (["demo", "--steps", "0"], "steps"),
         (["demo", "--steps", "-1"], "steps"),

@@ -183,6 +183,8 @@ def cmd_sae(args: argparse.Namespace) -> int:
         return cmd_recovery(args)
     from ..sae.io import check_sae_output, save_sae
 
+    if args.overwrite and not args.out:
+        raise ValueError("overwrite: only with --out (there is nothing to replace)")
     if args.out:
         check_sae_output(args.out, overwrite=args.overwrite, run=args.run)  # before loading or training anything
     activations = _activations(args)

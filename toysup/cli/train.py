@@ -40,6 +40,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..storage import check_output
     from ..train import train
 
+    if args.overwrite and not args.out:
+        raise ValueError("overwrite: only with --out (there is nothing to replace)")
     if args.out:
         check_output(args.out, io.KIND, overwrite=args.overwrite)  # a bad --out fails before training
     start = time.perf_counter()
