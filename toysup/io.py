@@ -51,6 +51,14 @@ def _param_shapes(config: ToyConfig) -> dict[str, tuple[int, ...]]:
     return {name: (config.n_instances, *shape) for name, shape in shapes.items()}
 
 
+def result_bytes(config: ToyConfig, log_every: int = DEFAULT_LOG_EVERY) -> int:
+    """About how many bytes :func:`save` writes for a run of ``config``: its float32 parameters, its loss history
+    and the JSON files; what ``--out`` must have free before training starts."""
+    values = sum(int(np.prod(shape)) for shape in _param_shapes(config).values())
+    blocks = -(-config.steps // max(int(log_every), 1))
+    return 4 * (values + blocks * config.n_instances) + 64 * 2**10 + 64 * config.n_instances * config.n_features
+
+
 def run_metrics(result: TrainResult) -> dict[str, Any]:
     """Final loss per instance, how far the run got (``steps_done``, ``complete``: all its steps) and the
     geometry metrics of ``toysup.metrics``, as JSON-ready values."""

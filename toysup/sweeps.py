@@ -36,6 +36,7 @@ from . import metrics
 from .chunks import manifest_fingerprint, read_chunk, read_dataset, run_chunks, write_dataset
 from .config import ToyConfig
 from .engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, check_loop
+from .models import kind
 from .train import ProgramKey, best_restarts, compile_key, train_copies
 from .validation import MAX_SIZE, at_most, check_memory, integer
 from .version import __version__
@@ -187,14 +188,15 @@ class SweepSpec:
             key = (compile_key(config), config.seed)
             first, count = groups.get(key, (config, 0))
             groups[key] = (first, count + self.seeds)
-            parameters = config.n_hidden * config.n_features * (2 if config.model == "abs" else 1)
-            # W (or W1, W2), b, the loss history and the per-feature metrics, each read, gathered and reshaped.
-            stored += (
-                3 * 4 * self.seeds * (parameters + 8 * config.n_features + -(-config.steps // DEFAULT_LOG_EVERY) + 8)
-            )
+            # Each point's stored values, read, gathered and reshaped.
+            stored += 3 * 4 * self.seeds * _stored_values(config)
         for config, count in groups.values():
             check_memory(config.memory_terms(copies=min(per_chunk, count) * restarts))
         check_memory({"grid points × seeds × (parameters + loss history)": stored})
+
+    def result_bytes(self) -> int:
+        """About how many bytes the sweep writes: its chunks and ``sweep.nc`` (what ``--out`` must have free)."""
+        return 2 * 4 * self.seeds * sum(_stored_values(config) for config in self.point_configs()) + 2**20
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -239,6 +241,14 @@ class SweepSpec:
             seeds=values["seeds"],
             chunk_copies=values["chunk_copies"],
         )
+
+
+def _stored_values(config: ToyConfig) -> int:
+    """Float32 values a sweep keeps per grid point and seed: the parameters, the loss history and the per-feature
+    metrics."""
+    shapes = kind(config.model).param_shapes(config.n_features, config.n_hidden)
+    parameters = sum(int(np.prod(shape)) for shape in shapes.values())
+    return parameters + 8 * config.n_features + -(-config.steps // DEFAULT_LOG_EVERY) + 8
 
 
 def _with_axis_value(config: ToyConfig, axis: Axis, value: Any) -> ToyConfig:

@@ -148,3 +148,25 @@ def test_ctrl_c_after_some_steps_saves_the_partial_run_and_exits_130(tmp_path, m
     assert "trained 1 x 1 models for 100 steps" in captured.out
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps_done"] == 100 and metrics["complete"] is False
+
+
+def test_an_out_without_room_for_the_run_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from toysup import io
+
+    train_module = importlib.import_module("toysup.cli.train")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although --out has no room")
+
+    monkeypatch.setattr(train_module, "train", no_training, raising=False)
+    monkeypatch.setattr(importlib.import_module("toysup.train"), "train", no_training)
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
+    config = toysup.ToyConfig(n_features=400, n_hidden=30, n_instances=8)
+    assert io.result_bytes(config) > 8 * 400 * 30 * 4  # at least the float32 weights
+    argv = ["train", "--features", "400", "--hidden", "30", "--instances", "8", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "MB free" in err and not (tmp_path / "run").exists()

@@ -130,7 +130,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     spec = sweep_spec_from_args(args)
     chunk_steps = chunk_steps_from_args(args)
-    check_output(args.out, KIND, overwrite=args.overwrite, resume=True)  # a bad --out fails before training
+    # A bad --out (a file, unwritable, foreign, too little free space) fails before training.
+    check_output(args.out, KIND, overwrite=args.overwrite, resume=True, need_bytes=spec.result_bytes())
     start = time.perf_counter()
     dataset = run_sweep(spec, args.out, chunk_steps=chunk_steps, progress=not args.quiet, overwrite=args.overwrite)
     print(

@@ -43,7 +43,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.overwrite and not args.out:
         raise ValueError("overwrite: only with --out (there is nothing to replace)")
     if args.out:
-        check_output(args.out, io.KIND, overwrite=args.overwrite)  # a bad --out fails before training
+        # A bad --out (a file, unwritable, foreign, too little free space) fails before training.
+        check_output(args.out, io.KIND, overwrite=args.overwrite, need_bytes=io.result_bytes(config))
     start = time.perf_counter()
     result = train(config, chunk_steps=chunk_steps, progress=not args.quiet)
     if result.steps_done == 0:  # Ctrl-C before the first chunk finished: nothing to show or save
