@@ -44,6 +44,9 @@ def test_train_on_the_playground_in_a_real_browser(tmp_path):
             page.get_by_test_id("stProgress").wait_for(timeout=TIMEOUT_MS)
             page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text("Stopped.").wait_for(timeout=TIMEOUT_MS)
+            # The stopped run's bar is removed once the rerun that says "Stopped." has finished (on a loaded
+            # machine that can be a moment after the text appears).
+            page.get_by_test_id("stProgress").wait_for(state="detached", timeout=TIMEOUT_MS)
             assert page.get_by_test_id("stProgress").count() == 0
             assert screenshots.exception_text(page) is None
         finally:
