@@ -190,6 +190,18 @@ def phase_diagram(
     return fig
 
 
+def phase_diagram_of(result: dict) -> Figure:
+    """The phase diagram of a :func:`toysup.phase.run_phase` result (its dict, or its ``phase.json``)."""
+    return phase_diagram(
+        result["feature_probability"],
+        result["importance"],
+        result["empirical"],
+        result["theoretical"],
+        result["labels"],
+        result["agreement"],
+    )
+
+
 def _edges(centres: np.ndarray) -> np.ndarray:
     """Cell edges for log-spaced centres (geometric midpoints, extended at both ends)."""
     logs = np.log10(np.asarray(centres, dtype=float))

@@ -61,16 +61,7 @@ else:
     if shown != settings:
         st.caption("Showing the last grid; the settings have changed since — press Run to update.")
     result = phase(*shown)
-    shared.show(
-        plots.phase_diagram(
-            result["feature_probability"],
-            result["importance"],
-            result["empirical"],
-            result["theoretical"],
-            result["labels"],
-            result["agreement"],
-        )
-    )
+    shared.show(plots.phase_diagram_of(result))
     st.subheader("One cell's model")
     left, right = st.columns(2)
     row = left.select_slider(

@@ -47,14 +47,7 @@ def cmd_phase(args: argparse.Namespace) -> int:
     check_output(args.out, KIND, overwrite=args.overwrite, resume=True)  # a bad --out fails before training
     start = time.perf_counter()
     result = run_phase(spec, args.out, progress=not args.quiet, overwrite=args.overwrite)
-    fig = plots.phase_diagram(
-        result["feature_probability"],
-        result["importance"],
-        result["empirical"],
-        result["theoretical"],
-        result["labels"],
-        result["agreement"],
-    )
+    fig = plots.phase_diagram_of(result)
     write_figure(Path(args.out) / "phase.png", fig, dpi=150)
     print(
         f"n={args.features}, m={args.hidden}: {args.grid}x{args.grid} cells, best of {args.seeds}, "
