@@ -19,7 +19,7 @@ import numpy as np
 from .config import ToyConfig
 from .engine import DEFAULT_LOG_EVERY
 from .models import kind
-from .train import DivergenceWatch, TrainResult, compile_key, copy_arrays, keep_best_restarts, train_copies
+from .train import TrainResult, train_and_keep
 from .validation import integer
 
 
@@ -59,18 +59,14 @@ def train_with_snapshots(
         params, _ = state
         snapshots.append(params[embedding])
 
-    copies = train_copies(
-        compile_key(config),
-        config.seed,
-        *copy_arrays(config),
+    result, keep = train_and_keep(
+        config,
         chunk_steps=min(every, config.steps),
         log_every=log_every,
         progress=False,
         on_chunk=on_chunk,
         observe=keep_snapshot,
-        on_logged=DivergenceWatch(config.n_instances, config.restarts),
     )
-    result, keep = keep_best_restarts(config, copies)
     return result, np.stack(snapshots)[:, keep]
 
 

@@ -290,6 +290,22 @@ def train(
       DivergedError: after the chunk in which some instance's every restart reached a non-finite loss (a
         restart that diverges while another stays finite is simply not kept).
     """
+    return train_and_keep(
+        config, chunk_steps=chunk_steps, log_every=log_every, progress=progress, on_chunk=on_chunk, observe=observe
+    )[0]
+
+
+def train_and_keep(
+    config: ToyConfig,
+    *,
+    chunk_steps: int = DEFAULT_CHUNK_STEPS,
+    log_every: int = DEFAULT_LOG_EVERY,
+    progress: bool = True,
+    on_chunk: Callable[[int, int], None] | None = None,
+    observe: Callable[[int, Any], None] | None = None,
+) -> tuple[TrainResult, np.ndarray]:
+    """:func:`train`, also returning the indices of the kept copies (restart-major), so that what an ``observe``
+    hook recorded per copy can be reduced to the kept restarts (see ``toysup.snapshots``)."""
     copies = train_copies(
         compile_key(config),
         config.seed,
@@ -301,7 +317,7 @@ def train(
         observe=observe,
         on_logged=DivergenceWatch(config.n_instances, config.restarts),
     )
-    return keep_best_restarts(config, copies)[0]
+    return keep_best_restarts(config, copies)
 
 
 def keep_best_restarts(config: ToyConfig, copies: CopiesResult) -> tuple[TrainResult, np.ndarray]:
