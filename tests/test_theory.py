@@ -160,3 +160,17 @@ def test_agreement():
     assert theory.agreement(a, np.array([[0, 1, 2], [0, 0, 0]])) == pytest.approx(4 / 6)
     with pytest.raises(ValueError):
         theory.agreement(a, a[:1])
+
+
+def test_dedicated_baseline_loss_keeps_the_costliest_features():
+    # Importances 1, 0.5, 0.25 at p = 1 (V = 1/12): two dedicated, the least important dropped.
+    assert theory.dedicated_baseline_loss(1.0, [0.25, 1.0, 0.5], 2) == pytest.approx(0.25 / 12)
+    assert theory.dedicated_baseline_loss(1.0, [1.0, 0.5], 5) == 0.0
+    assert theory.dedicated_baseline_loss(1.0, [1.0, 0.5], 0) == pytest.approx(1.5 / 12)
+    # Per-feature probabilities: a very sparse important feature costs less to drop than a dense one.
+    p = np.array([0.01, 1.0])
+    assert theory.dedicated_baseline_loss(p, [1.0, 0.6], 1) == pytest.approx(float(theory.feature_variance(0.01)))
+    # Batched over instances: shape (...,).
+    assert theory.dedicated_baseline_loss(np.array([[1.0], [0.1]]), np.ones(3), 1).shape == (2,)
+    with pytest.raises(ValueError, match="n_hidden"):
+        theory.dedicated_baseline_loss(1.0, [1.0], -1)

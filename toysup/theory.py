@@ -74,6 +74,21 @@ def feature_variance(feature_probability) -> np.ndarray:
     return p / 3.0 - p**2 / 4.0
 
 
+def dedicated_baseline_loss(feature_probability, importance, n_hidden: int) -> np.ndarray:
+    """The loss of the best model without superposition: the ``n_hidden`` features whose drop would cost most
+    (largest I_i V(p_i)) each get a dedicated direction (loss 0), every other feature is dropped to its best
+    constant (loss I_i V(p_i)). Any claim that a trained model uses superposition well must beat it.
+
+    ``feature_probability`` and ``importance`` broadcast to (..., n_features); returns shape (...,).
+    """
+    if int(n_hidden) != n_hidden or n_hidden < 0:
+        raise ValueError(f"n_hidden must be an integer >= 0, got {n_hidden!r}")
+    p, imp = _check_inputs(feature_probability, importance)
+    dropped_cost = np.sort(imp * (p / 3.0 - p**2 / 4.0), axis=-1)
+    kept = min(int(n_hidden), dropped_cost.shape[-1])
+    return dropped_cost[..., : dropped_cost.shape[-1] - kept].sum(axis=-1)
+
+
 def antipodal_loss(feature_probability, bias) -> np.ndarray:
     """f(p, b) = E[(x_1 - ReLU(x_1 - x_2 + b))^2] for any real b (piecewise closed form, module docstring).
 
