@@ -125,8 +125,9 @@ def run_phase(
 
     Returns the JSON-ready dict: ``features``, ``hidden``, ``feature_probability`` and ``importance`` axes,
     ``empirical`` and ``theoretical`` label grids (rows: importance, columns: probability), ``labels``
-    (their names), ``agreement`` in [0, 1] and ``diverged``, the number of cells whose every restart's loss became
-    non-finite (labelled −1, unclassified).
+    (their names), ``agreement`` in [0, 1], ``diverged``, the number of cells whose every restart's loss became
+    non-finite (labelled −1, unclassified), ``loss``, the best fit's final training loss per cell (None where it
+    diverged), and ``theoretical_loss``, the lowest closed-form candidate loss per cell.
     """
     dataset = run_sweep(
         spec,
@@ -146,6 +147,8 @@ def run_phase(
     importance = np.asarray(spec.axes[0].values)
     probability = np.asarray(spec.axes[1].values)
     theoretical = theory.theoretical_phase(probability[None, :], importance[:, None], n_features=n_features)
+    candidates = theory.candidate_losses_2 if n_features == 2 else theory.candidate_losses_3
+    theoretical_loss = candidates(probability[None, :], importance[:, None]).min(axis=-1)
     names = theory.PHASE_LABELS_2 if n_features == 2 else theory.PHASE_LABELS_3
     result = {
         "features": n_features,
@@ -159,6 +162,8 @@ def run_phase(
         "labels": list(names),
         "agreement": theory.agreement(empirical, theoretical),
         "diverged": int(diverged.sum()),
+        "loss": dataset["loss"].isel(seed=0).values.tolist(),
+        "theoretical_loss": theoretical_loss.tolist(),
     }
     write_json(Path(directory, "phase.json"), result)
     return result

@@ -34,10 +34,21 @@ def stored(name: str) -> dict | None:
         return None
 
 
-def show_check(check: dict) -> None:
-    holds = check.get("holds")
-    (st.success if holds else st.warning)(f"The paper's claim {'holds' if holds else 'does not hold'} in this run.")
-    st.json({key: value for key, value in check.items() if key != "holds"}, expanded=True)
+def show_check(record: dict) -> None:
+    """The check's verdict: a full-scale run says whether the claim holds; a quick run only how it looks at small
+    scale. What does not reproduce is said in words before the numbers."""
+    check = record.get("check", {})
+    holds, full = check.get("holds"), record.get("mode") == "full"
+    if full:
+        (st.success if holds else st.warning)(f"The paper's claim {'holds' if holds else 'does not hold'} in this run.")
+    else:
+        st.info(
+            f"Quick run: the check {'holds' if holds else 'does not hold'} at small scale. Only the full-scale run "
+            f"(`toysup figures {record.get('name', '')}`) gives a verdict."
+        )
+    for note in check.get("not_reproduced") or []:
+        st.warning(f"Not reproduced: {note}")
+    st.json({key: value for key, value in check.items() if key not in ("holds", "not_reproduced")}, expanded=True)
 
 
 st.title("Figures of the paper")
@@ -65,5 +76,5 @@ for name, module in FIGURES.items():
         caption="quick scale, made here" if made else f"{shown['record'].get('mode', '')} run from {GALLERY.name}/",
     )
     with right:
-        show_check(shown["record"].get("check", {}))
+        show_check(shown["record"])
     st.divider()

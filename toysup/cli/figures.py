@@ -41,8 +41,10 @@ def cmd_figures(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - start
     holding = sum(record["check"]["holds"] for record in records)
+    scale = " at small scale (a quick run is no verdict)" if args.quick else ""
     print(
         f"made {len(records)} figures in {elapsed:.0f} s ({elapsed / 60:.1f} min) on {os.cpu_count()} CPU cores; "
-        f"{holding} of {len(records)} claims hold; gallery: {Path(args.out) / 'README.md'}"
+        f"{holding} of {len(records)} claims hold{scale}; "
+        f"gallery: {Path(args.out) / 'README.md'}"
     )
     return 0

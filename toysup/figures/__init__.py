@@ -139,7 +139,8 @@ def make_figures(
         records.append(record)
         if log is not None:
             verdict = "holds" if record["check"]["holds"] else "does NOT hold"
-            log(f"[{index}/{len(chosen)}] {name}: {record['seconds']:.1f} s, claim {verdict}")
+            scale = " at small scale (a quick run is no verdict)" if quick else ""
+            log(f"[{index}/{len(chosen)}] {name}: {record['seconds']:.1f} s, claim {verdict}{scale}")
     write_gallery(out, FIGURES)
     return records
 

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from .. import plots
 from ..config import ToyConfig
 from ..metrics import angle_gaps, cosines, is_regular_polygon, represented
-from ._common import sparsity_label, train_once
+from ._common import BEATS_BASELINE, MATCHES_BASELINE, baseline_ratio, sparsity_label, train_once
 
 NAME = "intro"
 TITLE = "Five features in two dimensions"
@@ -62,20 +62,26 @@ def plot(data: dict) -> Figure:
 
 
 def check(data: dict) -> dict:
-    """Densest instance: exactly features 0 and 1 represented (‖W_i‖ > 0.5), orthogonal (|cos| < 0.1).
-    Sparsest instance: all five represented as a regular pentagon (adjacent angles 72° ± 12°)."""
+    """Densest instance: exactly features 0 and 1 represented (‖W_i‖ > 0.5), orthogonal (|cos| < 0.1), with a loss
+    within 5% of the best loss without superposition (the two most important features dedicated, the rest dropped:
+    ``theory.dedicated_baseline_loss``). Sparsest instance: all five represented as a regular pentagon (adjacent
+    angles 72° ± 12°), with a loss at most 90% of that baseline, so a failed optimisation cannot pass."""
     W = np.asarray(data["W"])
     dense, sparse = W[0], W[-1]
+    ratio = baseline_ratio(
+        data["loss"], np.asarray(data["feature_probability"])[:, None], np.asarray(data["importance"]), W.shape[1]
+    )
     dense_features = np.flatnonzero(represented(dense)).tolist()
     dense_cosine = float(abs(cosines(dense)[0, 1]))
     sparse_gaps = angle_gaps(sparse)
-    dense_holds = dense_features == [0, 1] and dense_cosine < 0.1
+    dense_holds = dense_features == [0, 1] and dense_cosine < 0.1 and ratio[0] <= MATCHES_BASELINE
     pentagon = is_regular_polygon(sparse, 5)
     return {
-        "holds": bool(dense_holds and pentagon),
+        "holds": bool(dense_holds and pentagon and ratio[-1] <= BEATS_BASELINE),
         "dense_represented_features": dense_features,
         "dense_abs_cosine_0_1": dense_cosine,
         "sparse_represented": int(represented(sparse).sum()),
         "sparse_adjacent_angles_deg": np.round(sparse_gaps, 1).tolist(),
         "sparse_is_pentagon": pentagon,
+        "loss_over_no_superposition_baseline_per_instance": np.round(ratio, 3).tolist(),
     }

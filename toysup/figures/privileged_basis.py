@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from .. import plots
 from ..config import ToyConfig
 from ..metrics import MONOSEMANTIC_SHARE, represented, top_feature_share
-from ._common import sparsity_label, train_once
+from ._common import BEATS_BASELINE, MATCHES_BASELINE, baseline_ratio, sparsity_label, train_once
 
 NAME = "privileged_basis"
 TITLE = "Neurons go from monosemantic to polysemantic"
@@ -63,20 +63,28 @@ def plot(data: dict) -> Figure:
 
 
 def check(data: dict) -> dict:
-    """Dense: every used neuron is monosemantic (top-feature share ≥ 0.9) and at most m features are represented.
-    Sparsest: more than m features represented and at least half the neurons polysemantic (share < 0.9)."""
+    """Dense: every used neuron is monosemantic (top-feature share ≥ 0.9), at most m features are represented and
+    the loss is within 5% of the best loss without superposition (m features dedicated, the rest dropped:
+    ``theory.dedicated_baseline_loss``). Sparsest: more than m features represented, at least half the neurons
+    polysemantic (share < 0.9) and a loss at most 90% of that baseline, so a failed optimisation cannot pass."""
     W = np.asarray(data["W"])
     n_hidden = W.shape[1]
+    ratio = baseline_ratio(
+        data["loss"], 1 - np.asarray(data["sparsity"], dtype=float)[:, None], np.asarray(data["importance"]), n_hidden
+    )
     shares = [top_feature_share(w) for w in W]
     monosemantic = [int(np.sum(s >= MONOSEMANTIC_SHARE)) for s in shares]
     polysemantic = [int(np.sum(s < MONOSEMANTIC_SHARE)) for s in shares]
     counts = [int(represented(w).sum()) for w in W]
-    dense_holds = polysemantic[0] == 0 and monosemantic[0] > 0 and counts[0] <= n_hidden
-    sparse_holds = counts[-1] > n_hidden and polysemantic[-1] >= n_hidden / 2
+    dense_holds = (
+        polysemantic[0] == 0 and monosemantic[0] > 0 and counts[0] <= n_hidden and ratio[0] <= MATCHES_BASELINE
+    )
+    sparse_holds = counts[-1] > n_hidden and polysemantic[-1] >= n_hidden / 2 and ratio[-1] <= BEATS_BASELINE
     return {
         "holds": bool(dense_holds and sparse_holds),
         "monosemantic_neurons_per_sparsity": monosemantic,
         "polysemantic_neurons_per_sparsity": polysemantic,
         "mean_top_feature_share_per_sparsity": [float(np.nanmean(s)) for s in shares],
         "represented_features_per_sparsity": counts,
+        "loss_over_no_superposition_baseline_per_sparsity": np.round(ratio, 3).tolist(),
     }
