@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{label}: {config.steps} steps in {elapsed:.1f} s (first call {compile_s:.1f} s) "
             f"samples_per_s={rate:,.0f}  MCC={scores['mcc'][0]:.4f} MMCS={scores['mmcs'][0]:.4f} "
             f"recovered>0.9={scores['recovered_0.9'][0]:.3f} EV={scores['explained_variance'][0]:.3f} "
-            f"L0={scores['l0'][0]:.2f} (true {scores['true_l0'][0]:.2f}) shrinkage={scores['shrinkage'][0]:.3f} "
+            f"L0={scores['l0'][0]:.2f} (true {scores['true_l0'][0]:.2f}) "
+            f"gamma={scores['relative_reconstruction_bias'][0]:.3f} "
             f"dead={scores['dead_share'][0]:.3f}",
             flush=True,
         )

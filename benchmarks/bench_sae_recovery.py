@@ -101,8 +101,8 @@ def compare(args: argparse.Namespace, archs: list[str]) -> None:
         print(f"{arch}: {time.perf_counter() - start:.0f} s", flush=True)
 
     print(
-        "\n| arch | penalty | latents/N | L0 | MCC mean ± sd | MCC min–max | recovered ≥ 0.9 | EV | shrinkage "
-        "| dead |\n|---|---|---|---|---|---|---|---|---|---|"
+        "\n| arch | penalty | latents/N | L0 | MCC mean ± sd | MCC min–max | recovered ≥ 0.9 | EV "
+        "| γ (rel. reconstruction bias) | dead |\n|---|---|---|---|---|---|---|---|---|---|"
     )
     for arch, d in results.items():
         for ratio in d.ratio.values:
@@ -113,7 +113,7 @@ def compare(args: argparse.Namespace, archs: list[str]) -> None:
                     f"| {arch} | {d.attrs['penalty_field']} = {penalty:g} | {ratio:g} | {cell.l0.mean():.2f} | "
                     f"{mcc.mean():.3f} ± {mcc.std(ddof=1) if mcc.size > 1 else 0:.3f} | "
                     f"{mcc.min():.3f}–{mcc.max():.3f} | {cell.recovered_0_9.mean():.3f} | "
-                    f"{cell.explained_variance.mean():.3f} | {cell.shrinkage.mean():.3f} | "
+                    f"{cell.explained_variance.mean():.3f} | {cell.relative_reconstruction_bias.mean():.3f} | "
                     f"{cell.dead_share.mean():.3f} |"
                 )
 

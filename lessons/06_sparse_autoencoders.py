@@ -205,8 +205,10 @@ fig
 #
 # * **MMCS**, the mean max cosine similarity (Sharkey et al. 2022): $\frac1N \sum_i \max_j C_{ij}$ — does
 #   every true feature have *some* latent pointing its way?
-# * **MCC**, the mean correlation after a **one-to-one** matching of features to latents (Hungarian algorithm):
-#   stricter, since one latent cannot be credited for two features.
+# * **MCC**, the mean |cosine| after a **one-to-one** matching of features to latents (Hungarian algorithm),
+#   averaged over the matched pairs as SAELens does: stricter, since one latent cannot be credited for two
+#   features. (`sae.metrics.matched_cosine` is stricter still: signed, and a feature left without a latent
+#   counts 0.)
 #
 # ### Exercise 6.3 — mean max cosine similarity
 #

@@ -116,7 +116,7 @@ for i, l1 in enumerate(L1_COEFFICIENTS):
     reconstruction = relu.decode(params, relu.encode(params, batch, {}))
     print(
         f"L1 SAE, λ = {l1:<4}: your γ = {float(shrinkage(batch, reconstruction)):.3f}   "
-        f"(sae.evaluate: {relu_scores['shrinkage'][i]:.3f}), L0 = {relu_scores['l0'][i]:.2f}"
+        f"(sae.evaluate: {relu_scores['relative_reconstruction_bias'][i]:.3f}), L0 = {relu_scores['l0'][i]:.2f}"
     )
 
 # %% [markdown]
@@ -266,7 +266,7 @@ print("Gated:      your codes − toysup's:", float(jnp.abs(gated_encode(params,
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
 for arch, (_, scores) in runs.items():
-    for ax, name in zip(axes, ("mcc", "explained_variance", "shrinkage")):
+    for ax, name in zip(axes, ("mcc", "explained_variance", "relative_reconstruction_bias")):
         ax.plot(scores["l0"], scores[name], "o-", label=arch)
 for ax, title in zip(axes, ("MCC (feature recovery)", "explained variance", "shrinkage γ")):
     ax.axvline(float(relu_scores["true_l0"][0]), color="gray", ls="--", lw=0.8)
@@ -283,7 +283,8 @@ for arch, (result, scores) in runs.items():
     for i, setting in enumerate(getattr(result.config, field)):
         print(
             f"{arch:>9} {setting:>8g} {scores['l0'][i]:>6.2f} {scores['mcc'][i]:>6.3f} "
-            f"{scores['explained_variance'][i]:>9.3f} {scores['shrinkage'][i]:>6.3f} {scores['dead_share'][i]:>6.0%}"
+            f"{scores['explained_variance'][i]:>9.3f} {scores['relative_reconstruction_bias'][i]:>6.3f} "
+            f"{scores['dead_share'][i]:>6.0%}"
         )
 
 # %% [markdown]

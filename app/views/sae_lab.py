@@ -9,6 +9,7 @@ import streamlit as st
 
 import toysup
 from toysup import sae
+from toysup.sae import metrics as sae_metrics
 from toysup.sae.metrics import hungarian_match
 from toysup.sae.plots import recovery_heatmaps
 from toysup.sae.recovery import PENALTY_FIELD, recovery_diagram
@@ -22,7 +23,16 @@ PENALTIES = {  # the choices offered for each architecture's penalty (its L1 / L
     "batchtopk": (0.25, 0.5, 1.0, 2.0, 4.0),
 }
 DEFAULT_PENALTY = {"relu": 0.1, "gated": 0.1, "jumprelu": 0.01, "topk": 1, "batchtopk": 0.5}
-METRICS = ("mcc", "mmcs", "recovered_0.9", "l0", "true_l0", "dead_share", "explained_variance", "shrinkage")
+METRICS = (
+    "mcc",
+    "mmcs",
+    "recovered_0.9",
+    "l0",
+    "true_l0",
+    "dead_share",
+    "explained_variance",
+    "relative_reconstruction_bias",
+)
 
 
 def one_instance(result: toysup.TrainResult, instance: int) -> toysup.TrainResult:
@@ -167,7 +177,8 @@ else:
     )
     columns = st.columns(len(METRICS))
     for column, name in zip(columns, METRICS):
-        column.metric(name, f"{run['scores'][name]:.3f}")
+        label, definition = sae_metrics.METRICS[name]
+        column.metric(label, f"{run['scores'][name]:.3f}", help=definition)
     left, right = st.columns([3, 2])
     with left:
         shared.show(charts.truth_beside_decoder(run["truth"], run["decoder"], run["matched"], run["cosines"]))

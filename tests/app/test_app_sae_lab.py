@@ -27,7 +27,7 @@ def test_sae_lab_trains_scores_and_draws_the_recovery_diagram():
     app.button(key="sae_train").click().run()
     assert_clean(app)
     scores = {metric.label: float(metric.value) for metric in app.metric}
-    assert 0 <= scores["mcc"] <= 1 and 0 <= scores["dead_share"] <= 1
+    assert 0 <= scores["MCC"] <= 1 and 0 <= scores["dead latents"] <= 1  # plain-language labels
     assert count(app, "image") == 1
     app.multiselect(key="sae_rec_l0").set_value([1.0])
     app.multiselect(key="sae_rec_ratios").set_value([1.0])

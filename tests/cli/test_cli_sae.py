@@ -101,7 +101,10 @@ def test_cli_trains_on_a_saved_run_and_writes_json_and_npz(tmp_path, capsys):
         "true_l0",
         "explained_variance",
         "mse",
-        "shrinkage",
+        "relative_reconstruction_bias",
+        "l2_ratio",
+        "matched_cosine",
+        "duplicate_rate",
         "dead_share",
     ):
         assert len(scores[name]) == 1

@@ -14,8 +14,9 @@ def truth():
 
 def test_a_perfect_dictionary_scores_one(truth):
     scores = metrics.summary(truth * 3.0, truth)  # decoder norms do not matter
-    for name in ("mmcs", "mcc", "recovered_0.9", "recovered_0.99", "uniqueness"):
+    for name in ("mmcs", "mcc", "matched_cosine", "recovered_0.9", "recovered_0.99", "uniqueness"):
         assert scores[name] == pytest.approx(1.0), name
+    assert scores["duplicate_rate"] == 0.0
 
 
 def test_the_hungarian_step_matches_a_permuted_dictionary_exactly(truth):
@@ -34,13 +35,44 @@ def test_a_random_dictionary_scores_near_chance():
     expected_max = np.sqrt(2 * np.log(64) / d)  # ≈ 0.36, an upper estimate of E max
     mmcs = metrics.mmcs(decoder, truth)
     assert 0.6 * expected_max < mmcs < 1.05 * expected_max
-    assert metrics.mcc(decoder, truth) < mmcs  # one-to-one matching can only do worse than each best match
+    assert metrics.matched_cosine(decoder, truth) < mmcs  # one-to-one matching can only do worse than best matches
     assert metrics.summary(decoder, truth)["recovered_0.9"] == 0.0
 
 
-def test_unmatched_features_count_zero_when_the_dictionary_is_smaller(truth):
+def test_unmatched_features_count_zero_in_matched_cosine_but_not_in_mcc(truth):
     matched, cosines = metrics.hungarian_match(truth[:16], truth)
-    assert np.sum(matched >= 0) == 16 and metrics.mcc(truth[:16], truth) == pytest.approx(16 / 64)
+    assert np.sum(matched >= 0) == 16 and metrics.matched_cosine(truth[:16], truth) == pytest.approx(16 / 64)
+    assert metrics.mcc(truth[:16], truth) == pytest.approx(1.0)  # SAELens: the mean over matched pairs only
+
+
+def test_mcc_takes_the_absolute_cosine_and_matched_cosine_the_signed_one(truth):
+    flipped = truth.copy()
+    flipped[:8] *= -1  # eight latents point against their features: they cannot add them back
+    assert metrics.mcc(flipped, truth) == pytest.approx(1.0)
+    assert metrics.matched_cosine(flipped, truth) < (56 + 8 * 0.5) / 64  # the eight match only weakly
+    assert metrics.summary(flipped, truth)["recovered_0.9"] == pytest.approx(56 / 64)
+
+
+def test_uniqueness_does_not_depend_on_the_width_and_duplicates_are_counted(truth):
+    # Twice as many latents, each feature held by two copies of its direction (one slightly off): every feature
+    # still has a latent of its own as its best, and half the latents duplicate another.
+    rng = np.random.default_rng(4)
+    copies = truth + 0.05 * rng.standard_normal(truth.shape)
+    doubled = np.concatenate([truth, copies])
+    assert metrics.uniqueness(doubled, truth) == pytest.approx(1.0)
+    assert metrics.duplicate_rate(doubled, truth) == pytest.approx(0.5)
+    # Half the features share one latent (the first half's directions averaged in pairs): uniqueness drops.
+    merged = np.concatenate([truth[0:32:2] + truth[1:32:2], truth[32:]])
+    assert metrics.uniqueness(merged, truth) == pytest.approx(32 / 64)
+    assert metrics.duplicate_rate(merged, truth) == 0.0
+
+
+def test_every_summary_metric_has_a_label_and_a_definition(truth):
+    x = np.random.default_rng(5).standard_normal((50, 32))
+    codes = np.abs(np.random.default_rng(6).standard_normal((50, 64)))
+    scores = metrics.summary(truth, truth, x=x, x_hat=x, codes=codes, true_codes=codes)
+    assert set(scores) == set(metrics.METRICS)
+    assert all(label and definition for label, definition in metrics.METRICS.values())
 
 
 def test_firing_scores_and_reconstruction_on_known_codes():
@@ -53,4 +85,6 @@ def test_firing_scores_and_reconstruction_on_known_codes():
     x = np.random.default_rng(3).standard_normal((100, 4))
     perfect = metrics.reconstruction_scores(x, x)
     assert perfect["explained_variance"] == pytest.approx(1.0) and perfect["mse"] == 0.0
-    assert metrics.reconstruction_scores(x, 0.5 * x)["shrinkage"] == pytest.approx(0.5)
+    half = metrics.reconstruction_scores(x, 0.5 * x)
+    assert half["relative_reconstruction_bias"] == pytest.approx(0.5) and half["l2_ratio"] == pytest.approx(0.5)
+    assert perfect["relative_reconstruction_bias"] == pytest.approx(1.0) and perfect["l2_ratio"] == pytest.approx(1.0)

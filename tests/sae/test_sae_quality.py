@@ -88,7 +88,7 @@ def test_topk_explains_more_variance_than_l1_at_a_similar_l0(easy_topk, easy_rel
     # λ = 0.6: L0 within ~30% of TopK's k = 5; the L1 SAE shrinks its activations (γ < 1), TopK does not.
     assert abs(warm["l0"][0] - easy_topk["l0"][0]) < 0.35 * easy_topk["l0"][0]
     assert easy_topk["explained_variance"][0] > warm["explained_variance"][0] + 0.05
-    assert warm["shrinkage"][0] < 0.9 < easy_topk["shrinkage"][0]
+    assert warm["relative_reconstruction_bias"][0] < 0.9 < easy_topk["relative_reconstruction_bias"][0]
 
 
 def test_l1_without_warmup_collapses_where_the_warmup_recovers(easy_relu):

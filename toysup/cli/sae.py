@@ -190,7 +190,7 @@ def cmd_sae(args: argparse.Namespace) -> int:
     activations = _activations(args)
     config = sae_config_from_args(args, activations.n_inputs, activations.n_features)
     config.check_memory(activations.arrays["feature_probability"].shape[-1])  # with the draws of the activations
-    from ..sae.metrics import evaluate
+    from ..sae.metrics import METRICS, evaluate
     from ..sae.train import train_sae
 
     start = time.perf_counter()
@@ -199,8 +199,9 @@ def cmd_sae(args: argparse.Namespace) -> int:
         return interrupted(0, config.steps)
     elapsed = time.perf_counter() - start
     scores = evaluate(result, activations)
-    for name in ("mcc", "mmcs", "recovered_0.9", "explained_variance", "l0", "true_l0", "dead_share"):
-        print(f"{name:>20}: {' '.join(f'{v:.4f}' for v in scores[name])}")
+    shown = ("mcc", "matched_cosine", "mmcs", "recovered_0.9", "uniqueness", "explained_variance", "l0", "true_l0")
+    for name in (*shown, "dead_share"):  # plain-language labels; every definition: toysup.sae.metrics.METRICS
+        print(f"{METRICS[name][0]:>20}: {' '.join(f'{v:.4f}' for v in scores[name])}")
     print(
         f"trained {config.n_instances} {config.arch} SAE(s), {config.n_latents} latents, {result.steps_done} steps "
         f"in {elapsed:.1f} s"

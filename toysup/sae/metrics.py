@@ -1,21 +1,32 @@
 """How well an SAE recovers known features: dictionary metrics and firing/reconstruction metrics.
 
+The names follow the field (SAELens and the papers it follows); where a score of ours differs from the field's,
+it has a name of its own. ``METRICS`` gives each a plain-language label and a one-line definition, for tables and
+the app.
+
 Dictionary metrics compare decoder rows D (latents, inputs) with true unit directions T (features, inputs)
 through the cosine matrix C_ij = cos(T_i, D_j):
 
-* MMCS = (1/N) Σ_i max_j C_ij, the mean max cosine similarity (Sharkey et al. 2022).
-* MCC: a one-to-one matching of features to latents maximising Σ C_ij (Hungarian algorithm,
-  ``scipy.optimize.linear_sum_assignment``); MCC = (1/N) Σ_i C_{i,match(i)}, a feature left unmatched
-  (fewer latents than features) counting 0. The share of features recovered above a cosine of 0.9 / 0.99 uses
-  the same matching.
-* Uniqueness = (distinct features that are some latent's best match) / latents.
+* ``mmcs``: (1/N) Σ_i max_j C_ij, the mean max cosine similarity (Sharkey et al. 2022).
+* ``mcc``: the mean |C_ij| over the pairs of a one-to-one matching of features to latents maximising Σ |C_ij|
+  (Hungarian algorithm, ``scipy.optimize.linear_sum_assignment``), averaged over the matched pairs only — the
+  convention of SAELens's synthetic-data evaluation (after O'Neill et al. 2024).
+* ``matched_cosine``: the stricter score of ours: a one-to-one matching maximising the signed Σ C_ij, averaged
+  over all N features with a feature left unmatched (fewer latents than features) counting 0. A latent can only
+  add its decoder row with a non-negative code, so −T_i does not recover T_i. ``recovered_0.9`` and
+  ``recovered_0.99``, the share of features matched at a cosine ≥ 0.9 / 0.99, use this matching.
+* ``uniqueness``: the share of true features whose best latent is no other feature's best latent — 1 when every
+  feature has a latent of its own, whatever the width (not capped by latents/features).
+* ``duplicate_rate``: the share of latents that duplicate another: a latent at cosine ≥ 0.9 to its best feature
+  while another latent is closer to that feature.
 
 Firing and reconstruction metrics need samples x with true codes c (batch, features), SAE codes f
 (batch, latents) and reconstructions x̂: per matched pair, precision P(c_i > 0 | f_j > 0), recall
 P(f_j > 0 | c_i > 0) and F1; L0 of f and of c; explained variance 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖²; MSE
-E‖x − x̂‖² (summed over inputs, as in the training loss); shrinkage γ = E‖x̂‖² / E[x̂·x], the relative
-reconstruction bias of Rajamanoharan et al. 2024a (γ = 1 unbiased, γ < 1 shrunk); dead share, the share of
-latents that never fire on the samples.
+E‖x − x̂‖² (summed over inputs, as in the training loss); dead share, the share of latents that never fire on
+the samples. Shrinkage is measured as SAELens does, by two numbers (SAELens groups them as "shrinkage"):
+``relative_reconstruction_bias`` γ = E‖x̂‖² / E[x̂·x] (Rajamanoharan et al. 2024a, eq. 10: 1 unbiased, below 1
+shrunk) and ``l2_ratio``, the mean of ‖x̂‖ / ‖x‖ over samples (inputs of norm below 1e-4 divide by 1).
 """
 
 from __future__ import annotations
@@ -29,6 +40,29 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 RECOVERY_THRESHOLDS = (0.9, 0.99)
+DUPLICATE_COSINE = 0.9  # a latent this close to a feature another latent matches better duplicates it
+METRICS = {  # name: (plain-language label, definition), in table order
+    "mcc": ("MCC", "mean |cosine| of matched feature–latent pairs (Hungarian; SAELens convention)"),
+    "matched_cosine": ("matched cosine", "mean signed cosine of the one-to-one matching, unmatched features as 0"),
+    "mmcs": ("MMCS", "mean over features of the best cosine to any latent"),
+    "recovered_0.9": ("recovered ≥0.9", "share of features matched at cosine ≥ 0.9"),
+    "recovered_0.99": ("recovered ≥0.99", "share of features matched at cosine ≥ 0.99"),
+    "uniqueness": ("uniqueness", "share of features whose best latent is no other feature's best"),
+    "duplicate_rate": ("duplicates", "share of latents at cosine ≥ 0.9 to a feature another latent matches better"),
+    "precision": ("precision", "P(feature active | its latent fires), mean over matched pairs"),
+    "recall": ("recall", "P(latent fires | its feature active), mean over matched pairs"),
+    "f1": ("F1", "harmonic mean of precision and recall, mean over matched pairs"),
+    "l0": ("L0", "mean number of latents firing per sample"),
+    "true_l0": ("true L0", "mean number of true features active per sample"),
+    "dead_share": ("dead latents", "share of latents that never fire on the evaluation samples"),
+    "explained_variance": ("explained variance", "1 − Σ‖x − x̂‖² / Σ‖x − x̄‖²"),
+    "mse": ("MSE", "mean squared reconstruction error E‖x − x̂‖²"),
+    "relative_reconstruction_bias": (
+        "reconstruction bias γ",
+        "E‖x̂‖² / E[x̂·x]: 1 unbiased, below 1 shrunk (SAELens: shrinkage/relative_reconstruction_bias)",
+    ),
+    "l2_ratio": ("L2 ratio", "mean ‖x̂‖ / ‖x‖ (SAELens: shrinkage/l2_ratio)"),
+}
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -47,7 +81,7 @@ def mmcs(decoder: np.ndarray, truth: np.ndarray) -> float:
 
 
 def hungarian_match(decoder: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One-to-one matching maximising the summed cosine.
+    """One-to-one matching maximising the summed signed cosine.
 
     Returns (latent matched to each feature, −1 if none; its cosine, 0 if none), both of shape (features,).
     """
@@ -61,14 +95,30 @@ def hungarian_match(decoder: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray,
 
 
 def mcc(decoder: np.ndarray, truth: np.ndarray) -> float:
-    """Mean matched cosine under the Hungarian matching (unmatched features count 0)."""
+    """SAELens's MCC: the mean |cosine| over the pairs of the one-to-one matching maximising Σ |cosine|."""
+    cos = np.abs(cosine_matrix(decoder, truth))
+    rows, cols = linear_sum_assignment(cos, maximize=True)
+    return float(cos[rows, cols].mean())
+
+
+def matched_cosine(decoder: np.ndarray, truth: np.ndarray) -> float:
+    """Mean signed cosine under the signed Hungarian matching, over all features (unmatched ones count 0)."""
     return float(hungarian_match(decoder, truth)[1].mean())
 
 
 def uniqueness(decoder: np.ndarray, truth: np.ndarray) -> float:
-    """Distinct true features that are some latent's best match, divided by the number of latents."""
-    best = cosine_matrix(decoder, truth).argmax(axis=0)
-    return len(np.unique(best)) / decoder.shape[0]
+    """Share of true features whose best latent is no other feature's best latent."""
+    best = cosine_matrix(decoder, truth).argmax(axis=1)
+    return float(np.mean(np.bincount(best, minlength=decoder.shape[0])[best] == 1))
+
+
+def duplicate_rate(decoder: np.ndarray, truth: np.ndarray, threshold: float = DUPLICATE_COSINE) -> float:
+    """Share of latents at cosine ≥ ``threshold`` to their best feature while another latent is closer to it."""
+    cos = cosine_matrix(decoder, truth)
+    feature = cos.argmax(axis=0)
+    close = cos[feature, np.arange(cos.shape[1])]
+    best_of_feature = cos.argmax(axis=1)[feature]
+    return float(np.mean((close >= threshold) & (best_of_feature != np.arange(cos.shape[1]))))
 
 
 def firing_scores(codes: np.ndarray, true_codes: np.ndarray, matched: np.ndarray) -> dict[str, np.ndarray]:
@@ -98,15 +148,19 @@ def firing_scores(codes: np.ndarray, true_codes: np.ndarray, matched: np.ndarray
 
 
 def reconstruction_scores(x: np.ndarray, x_hat: np.ndarray) -> dict[str, float]:
-    """Explained variance, MSE (E‖x − x̂‖²) and shrinkage γ = E‖x̂‖² / E[x̂·x]."""
+    """Explained variance, MSE (E‖x − x̂‖²), the relative reconstruction bias γ = E‖x̂‖² / E[x̂·x] and the L2 ratio
+    mean ‖x̂‖ / ‖x‖ (both as SAELens computes them)."""
     x, x_hat = np.asarray(x, np.float64), np.asarray(x_hat, np.float64)
     error = np.sum((x - x_hat) ** 2)
     variance = np.sum((x - x.mean(axis=0)) ** 2)
     inner = np.sum(x_hat * x)
+    norm_in = np.linalg.norm(x, axis=-1)
+    norm_in = np.where(norm_in < 1e-4, 1.0, norm_in)
     return {
         "explained_variance": float(1 - error / variance) if variance > 0 else float("nan"),
         "mse": float(error / len(x)),
-        "shrinkage": float(np.sum(x_hat**2) / inner) if inner > 0 else float("nan"),
+        "relative_reconstruction_bias": float(np.sum(x_hat**2) / inner) if inner > 0 else float("nan"),
+        "l2_ratio": float(np.mean(np.linalg.norm(x_hat, axis=-1) / norm_in)),
     }
 
 
@@ -121,10 +175,12 @@ def summary(
     """Every metric of one SAE; the firing and reconstruction ones only when samples are given."""
     matched, cosines = hungarian_match(decoder, truth)
     values = {
-        "mmcs": float(cosine_matrix(decoder, truth).max(axis=1).mean()),
-        "mcc": float(cosines.mean()),
+        "mcc": mcc(decoder, truth),
+        "matched_cosine": float(cosines.mean()),
+        "mmcs": mmcs(decoder, truth),
         **{f"recovered_{t}": float(np.mean(cosines >= t)) for t in RECOVERY_THRESHOLDS},
         "uniqueness": uniqueness(decoder, truth),
+        "duplicate_rate": duplicate_rate(decoder, truth),
     }
     if codes is not None and true_codes is not None:
         scores = firing_scores(codes, true_codes, matched)
@@ -185,11 +241,14 @@ def evaluate(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[
 
 
 __all__ = [
+    "METRICS",
     "cosine_matrix",
     "mmcs",
     "hungarian_match",
     "mcc",
+    "matched_cosine",
     "uniqueness",
+    "duplicate_rate",
     "firing_scores",
     "reconstruction_scores",
     "summary",

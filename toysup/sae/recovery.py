@@ -9,9 +9,10 @@ A grid of SAEs of one architecture on synthetic dictionaries, over
 * seed s: the SAE's initialisation and data stream, and the dictionary itself (directions drawn with seed
   ``seed + s``: N random unit vectors in d dims, magnitudes U[0, 1]),
 
-each scored against the ground truth by every metric of :func:`toysup.sae.metrics.evaluate` (MCC — the
-Hungarian-matched mean cosine, unmatched features counting 0, so MCC <= min(1, ρ) — MMCS, recovery above
-0.9 / 0.99, L0, explained variance, shrinkage, dead share, …) on ``n_samples`` fresh samples.
+each scored against the ground truth by every metric of :func:`toysup.sae.metrics.evaluate` (MCC, SAELens's
+mean |cosine| of matched pairs; the matched cosine, signed with unmatched features counting 0, so it is at most
+min(1, ρ); MMCS, recovery above 0.9 / 0.99, L0, explained variance, relative reconstruction bias, dead share, …)
+on ``n_samples`` fresh samples.
 
 It runs on the sweeps infrastructure, :mod:`toysup.chunks`: the grid points of one ratio share a static shape
 and train as instances of one compiled run, split into chunks of at most ``chunk_instances``; each chunk's
