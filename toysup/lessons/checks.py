@@ -7,9 +7,12 @@ compares it with the reference below (or with ``toysup.metrics`` / ``toysup.theo
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.stats
 
 from .. import metrics, theory
 from ._harness import as_array, assert_close, call, compare, passed, shapes
@@ -19,6 +22,7 @@ NOT_DIFFERENTIABLE = (
     jax.errors.ConcretizationTypeError,
     jax.errors.TracerBoolConversionError,
 )
+NOT_TRACEABLE = NOT_DIFFERENTIABLE + (jax.errors.TracerIntegerConversionError,)
 
 
 def _random_weights(rng: np.random.Generator, n_hidden: int, n_features: int) -> np.ndarray:
@@ -31,8 +35,8 @@ def _assert_differentiable(name: str, case: str, student, reference, args: tuple
     def squared(function):
         return lambda *a: jnp.sum(jnp.asarray(function(*a)) ** 2)
 
-    try:
-        got = jax.grad(squared(student), argnums=argnum)(*args)
+    try:  # compiled: one compilation instead of one per operation
+        got = jax.jit(jax.grad(squared(student), argnums=argnum))(*args)
     except NOT_DIFFERENTIABLE:
         raise AssertionError(
             f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy, "
@@ -40,27 +44,46 @@ def _assert_differentiable(name: str, case: str, student, reference, args: tuple
         ) from None
     except NotImplementedError:
         raise AssertionError(f"{name}: not written yet — replace `raise NotImplementedError` with your code") from None
-    expected = jax.grad(squared(reference), argnums=argnum)(*args)
+    except Exception as error:
+        raise AssertionError(f"{name} raised {type(error).__name__} when jax differentiated {case}: {error}") from error
+    expected = jax.jit(jax.grad(squared(reference), argnums=argnum))(*args)
     assert_close(name, f"the gradient on {case}", got, expected, atol=1e-4, rtol=1e-3)
 
 
 # ---------------------------------------------------------------- lesson 1: the toy model
 
 
+def _draw(name: str, case: str, draw_sparse_features, key, probability, n_features: int, batch_size: int):
+    """The student's batch as an array of shape (n_features, batch_size), or an AssertionError."""
+    x = as_array(name, case, call(name, case, draw_sparse_features, key, probability, n_features, batch_size))
+    if x.shape != (n_features, batch_size):
+        hint = " — transposed? Features go on the first axis" if x.shape == (batch_size, n_features) else ""
+        raise AssertionError(
+            f"{name} on {case}: returned shape {x.shape}, expected (features, batch) = {(n_features, batch_size)}{hint}"
+        )
+    return x
+
+
+def _most_correlated(values: np.ndarray) -> tuple[float, int, int]:
+    """The largest |correlation| between two rows of ``values`` (constant rows count as uncorrelated)."""
+    centred = values - values.mean(axis=1, keepdims=True)
+    scale = np.sqrt(np.sum(centred**2, axis=1))
+    scale = np.where(scale > 0, scale, np.inf)
+    correlation = np.abs((centred / scale[:, None]) @ (centred / scale[:, None]).T)
+    np.fill_diagonal(correlation, 0.0)
+    i, j = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
+    return float(correlation[i, j]), int(i), int(j)
+
+
 def check_draw_sparse_features(draw_sparse_features) -> None:
     """``draw_sparse_features(key, feature_probability, n_features, batch_size)`` -> (features, batch):
-    each entry independently 0 with probability 1 − p, else uniform on [0, 1]."""
+    each entry independently 0 with probability 1 − p, else uniform on [0, 1]; every random number drawn
+    from ``key`` with jax.random (the same key gives the same batch, another key another batch)."""
     name, n_tests = "draw_sparse_features", 0
     n_features, batch_size = 8, 20_000
-    for probability in (1.0, 0.3, 0.05):
+    for seed, probability in enumerate((1.0, 0.3, 0.05)):
         case = f"feature_probability={probability}, {n_features} features × {batch_size} samples"
-        x = as_array(
-            name, case, call(name, case, draw_sparse_features, jax.random.key(1), probability, n_features, batch_size)
-        )
-        if x.shape != (n_features, batch_size):
-            raise AssertionError(
-                f"{name} on {case}: returned shape {x.shape}, expected (features, batch) = {(n_features, batch_size)}"
-            )
+        x = _draw(name, case, draw_sparse_features, jax.random.key(seed + 1), probability, n_features, batch_size)
         if x.min() < 0 or x.max() > 1:
             raise AssertionError(f"{name} on {case}: values must lie in [0, 1], found {x.min():.3g} … {x.max():.3g}")
         active = x != 0
@@ -72,37 +95,81 @@ def check_draw_sparse_features(draw_sparse_features) -> None:
                 f"{name} on {case}: each feature should be non-zero with probability {probability}, "
                 f"feature {worst} is non-zero in {per_feature[worst]:.3f} of the samples"
             )
-        mean_active = x[active].mean()
-        if abs(mean_active - 0.5) > 0.02:
-            raise AssertionError(
-                f"{name} on {case}: non-zero values should be uniform on [0, 1] (mean 0.5), "
-                f"yours have mean {mean_active:.3f}"
+        # The whole distribution, not just its mean: a constant 0.5 or uniform on [0.25, 0.75] has mean 0.5 too.
+        # With thousands of values a uniform draw fails this with probability 1e-6.
+        values = x[active]
+        test = scipy.stats.kstest(values, "uniform")
+        if test.pvalue < 1e-6:
+            hint = (
+                " — the mask and the values look drawn from the same random numbers: split the key"
+                if probability < 1 and values.max() <= probability + 0.01
+                else ""
             )
+            raise AssertionError(
+                f"{name} on {case}: non-zero values should be uniform on [0, 1] (mean 0.5, standard deviation "
+                f"{np.sqrt(1 / 12):.3f}, spread over the whole interval); yours have mean {values.mean():.3f}, "
+                f"standard deviation {values.std():.3f} and lie in {values.min():.3f} … {values.max():.3f} "
+                f"(Kolmogorov–Smirnov distance {test.statistic:.3f} from uniform on [0, 1]){hint}"
+            )
+        # Independence over every pair of features: correlations of independent features stay within
+        # ±0.05 (7 standard errors at 20,000 samples).
         if probability < 1:
-            together = np.corrcoef(active[0], active[1])[0, 1]
-            if abs(together) > 0.05:
+            together, i, j = _most_correlated(active.astype(np.float64))
+            if together > 0.05:
                 raise AssertionError(
-                    f"{name} on {case}: features should switch on independently, but features 0 "
-                    f"and 1 are non-zero together with correlation {together:.2f}"
+                    f"{name} on {case}: features should switch on independently, but features {i} and {j} are "
+                    f"non-zero together with correlation {together:.2f} — draw one random number per feature "
+                    f"and sample, shape (n_features, batch_size)"
                 )
+        related, i, j = _most_correlated(x)
+        if related > 0.05:
+            raise AssertionError(
+                f"{name} on {case}: the values of different features should be independent, but features {i} "
+                f"and {j} have correlation {related:.2f} — draw one uniform value per feature and sample"
+            )
         n_tests += 1
     case = "the same key twice"
-    first = as_array(name, case, call(name, case, draw_sparse_features, jax.random.key(7), 0.5, 3, 50))
-    second = as_array(name, case, call(name, case, draw_sparse_features, jax.random.key(7), 0.5, 3, 50))
+    first = _draw(name, case, draw_sparse_features, jax.random.key(7), 0.5, 4, 500)
+    second = _draw(name, case, draw_sparse_features, jax.random.key(7), 0.5, 4, 500)
     if not np.array_equal(first, second):
         raise AssertionError(f"{name}: the same key must give the same batch — draw every random number from `key`")
-    other = as_array(name, case, call(name, case, draw_sparse_features, jax.random.key(8), 0.5, 3, 50))
-    if np.array_equal(first, other):
-        raise AssertionError(f"{name}: different keys gave the same batch — draw the random numbers from `key`")
+    case = "two different keys"
+    other = _draw(name, case, draw_sparse_features, jax.random.key(8), 0.5, 4, 500)
+    same_pattern = np.mean((first != 0) == (other != 0))  # about 0.5 for independent draws
+    if same_pattern > 0.8:
+        raise AssertionError(
+            f"{name}: different keys gave the same pattern of non-zero features ({same_pattern:.0%} of the entries "
+            f"agree) — draw which features are active from `key`"
+        )
+    both = (first != 0) & (other != 0)
+    if np.mean(first[both] == other[both]) > 0.5:
+        raise AssertionError(
+            f"{name}: different keys gave the same non-zero values — draw the values from `key` too (split it)"
+        )
+    case = "inside jax.jit (the training loop compiles it)"
+    try:
+        traced = jax.eval_shape(lambda key: draw_sparse_features(key, 0.5, 4, 500), jax.random.key(7))
+    except NOT_TRACEABLE:
+        raise AssertionError(
+            f"{name}: it must work inside jax.jit, as in the training loop — draw with jax.random and jnp, "
+            f"not numpy, and without Python `if` on array values"
+        ) from None
+    except Exception as error:
+        raise AssertionError(f"{name} raised {type(error).__name__} on {case}: {error}") from error
+    if getattr(traced, "shape", None) != (4, 500):
+        raise AssertionError(f"{name} on {case}: returned {traced!r:.80}, expected an array of shape (4, 500)")
     case = "batch_size=1"
-    single = as_array(name, case, call(name, case, draw_sparse_features, jax.random.key(2), 0.5, 4, 1))
-    if single.shape != (4, 1):
-        raise AssertionError(f"{name} on {case}: returned shape {single.shape}, expected (4, 1)")
-    passed(name, n_tests + 3)
+    _draw(name, case, draw_sparse_features, jax.random.key(2), 0.5, 4, 1)
+    passed(name, n_tests + 5)
 
 
 def _forward(W, b, x):
     return jax.nn.relu(W.T @ (W @ x) + b[:, None])
+
+
+def _forward_values(W, b, x):
+    """``_forward`` in numpy (quick: no compilation) for comparing values."""
+    return np.maximum(W.T @ (W @ x) + b[:, None], 0.0)
 
 
 def check_forward(forward) -> None:
@@ -117,14 +184,14 @@ def check_forward(forward) -> None:
     W, b, x = cases[0][1]
     cases.append(("W = 0 (the output is ReLU(b))", (np.zeros_like(W), b, x)))
     cases.append(("a very negative bias (every output is 0)", (W, np.full_like(b, -100.0), x)))
-    n_tests = compare("forward", forward, _forward, cases)
+    n_tests = compare("forward", forward, _forward_values, cases)
     for argnum, what in ((0, "W"), (1, "b")):
         _assert_differentiable("forward", f"d/d{what} of random inputs", forward, _forward, cases[0][1], argnum)
     passed("forward", n_tests + 2)
 
 
-def _weighted_loss(x, x_reconstructed, importance):
-    return jnp.mean(jnp.sum(importance[:, None] * (x - x_reconstructed) ** 2, axis=0))
+def _weighted_loss(x, x_reconstructed, importance, xp=jnp):
+    return xp.mean(xp.sum(importance[:, None] * (x - x_reconstructed) ** 2, axis=0))
 
 
 def check_weighted_loss(weighted_loss) -> None:
@@ -145,7 +212,7 @@ def check_weighted_loss(weighted_loss) -> None:
         )
     )
     cases.append(("importance 10 for every feature", (x, x_reconstructed, np.full_like(importance, 10.0))))
-    n_tests = compare("weighted_loss", weighted_loss, _weighted_loss, cases)
+    n_tests = compare("weighted_loss", weighted_loss, functools.partial(_weighted_loss, xp=np), cases)
     _assert_differentiable("weighted_loss", "d/dx' of random inputs", weighted_loss, _weighted_loss, cases[0][1], 1)
     passed("weighted_loss", n_tests + 1)
 
@@ -267,7 +334,7 @@ def check_candidate_losses(candidate_losses) -> None:
 
 def check_monte_carlo_loss(monte_carlo_loss) -> None:
     """``monte_carlo_loss(W, b, importance, feature_probability, key, n_samples)`` -> the mean of
-    Σ_i I_i (x_i − x'_i)² over ``n_samples`` draws of x, for x' = ReLU(WᵀWx + b)."""
+    Σ_i I_i (x_i − x'_i)² over ``n_samples`` draws of x (drawn with ``key``), for x' = ReLU(WᵀWx + b)."""
     name, n_tests = "monte_carlo_loss", 0
     for probability, extra_importance in ((0.3, 1.0), (0.1, 3.0), (1.0, 0.5)):
         importance = np.array([1.0, extra_importance], np.float32)
@@ -301,7 +368,31 @@ def check_monte_carlo_loss(monte_carlo_loss) -> None:
                     f"{name} on {case}: got {float(got):.5g}, the closed form gives {expected[label]:.5g}"
                 )
             n_tests += 1
-    passed(name, n_tests)
+    # The key: the same key gives the same estimate, another key another one.
+    W, b = theory.candidate_weights_2()[2], theory.candidate_biases_2(0.3)[2]
+    args = (W.astype(np.float32), b.astype(np.float32), np.array([1.0, 2.0], np.float32), 0.3)
+    case = "the superposition candidate, p=0.3, 200000 samples"
+    first, second, other = (
+        as_array(name, case, call(name, case, monte_carlo_loss, *args, jax.random.key(seed), 200_000))
+        for seed in (100, 100, 101)
+    )
+    if not np.isclose(first, second, rtol=1e-5, atol=0.0):
+        raise AssertionError(
+            f"{name} on {case}: the same key gave {float(first):.6g} and then {float(second):.6g} — draw the "
+            f"samples from `key` (toysup.sample_features(key, …)), not from numpy or a fixed key"
+        )
+    if first == other:
+        raise AssertionError(
+            f"{name} on {case}: two different keys gave the same estimate {float(first):.6g} — draw the "
+            f"samples with the `key` you are given, not a fixed one"
+        )
+    fewer = as_array(name, case, call(name, case, monte_carlo_loss, *args, jax.random.key(100), 100_000))
+    if fewer == first:
+        raise AssertionError(
+            f"{name} on {case}: 100000 and 200000 samples gave the same estimate {float(first):.6g} — draw "
+            f"`n_samples` samples"
+        )
+    passed(name, n_tests + 3)
 
 
 # ---------------------------------------------------------------- lesson 4: geometry

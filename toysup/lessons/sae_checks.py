@@ -6,6 +6,8 @@ Conventions follow ``toysup.sae``: inputs x (batch, inputs), codes f (batch, lat
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -32,21 +34,23 @@ def _sae_cases(seed: int) -> list[tuple[str, dict, np.ndarray]]:
         cases.append((f"random params, {n_latents} latents, x of shape {x.shape}", params, x))
     params, x = cases[0][1], cases[0][2]
     cases.append(("b_enc = −100 (no latent fires)", {**params, "b_enc": np.full_like(params["b_enc"], -100.0)}, x))
-    cases.append(("x = b_dec", params, np.repeat(params["b_dec"][None], 4, axis=0)))
+    cases.append(("x = b_dec", params, np.repeat(params["b_dec"][None], len(x), axis=0)))
     return cases
 
 
 # ---------------------------------------------------------------- lesson 6: sparse autoencoders
 
 
-def _sae_encode(params, x):
-    return jax.nn.relu((x - params["b_dec"]) @ params["W_enc"].T + params["b_enc"])
+def _sae_encode(params, x, xp=np):
+    pre = (x - params["b_dec"]) @ params["W_enc"].T + params["b_enc"]
+    return xp.where(pre > 0, pre, 0.0)
 
 
-def _sae_loss(params, x, l1_coefficient):
-    codes = _sae_encode(params, x)
-    error = jnp.sum((x - codes @ params["W_dec"] - params["b_dec"]) ** 2, axis=1)
-    return jnp.mean(error + l1_coefficient * codes @ jnp.linalg.norm(params["W_dec"], axis=1))
+def _sae_loss(params, x, l1_coefficient, xp=np):
+    """The reference loss; numpy (no compilation) for values, ``xp=jnp`` for its gradient."""
+    codes = _sae_encode(params, x, xp)
+    error = xp.sum((x - codes @ params["W_dec"] - params["b_dec"]) ** 2, axis=1)
+    return xp.mean(error + l1_coefficient * codes @ xp.linalg.norm(params["W_dec"], axis=1))
 
 
 def check_sae_encode(sae_encode) -> None:
@@ -66,14 +70,14 @@ def check_sae_loss(sae_loss) -> None:
     params, x, _ = cases[1][1]
     case = "the gradient with respect to params on random params, l1_coefficient=0.3"
     try:
-        got = jax.grad(sae_loss)(jax.tree.map(jnp.asarray, params), x, 0.3)
+        got = jax.jit(jax.grad(sae_loss))(jax.tree.map(jnp.asarray, params), x, 0.3)  # one compilation
     except NOT_DIFFERENTIABLE:
         raise AssertionError(
             f"{name}: jax cannot differentiate it — write it with jax.numpy (jnp), not numpy"
         ) from None
     except Exception as error:
         raise AssertionError(f"{name} raised {type(error).__name__} on {case}: {error}") from error
-    expected = jax.grad(_sae_loss)(jax.tree.map(jnp.asarray, params), x, 0.3)
+    expected = jax.jit(jax.grad(functools.partial(_sae_loss, xp=jnp)))(jax.tree.map(jnp.asarray, params), x, 0.3)
     if not isinstance(got, dict) or set(got) != set(expected):
         raise AssertionError(f"{name}: its gradient should be a dict with keys {sorted(expected)}")
     for key in expected:
@@ -121,75 +125,128 @@ def check_dead_latents(dead_latents) -> None:
     rng = np.random.default_rng(14)
     codes = np.maximum(rng.normal(size=(50, 10)) - 1.5, 0.0)
     codes[:, [2, 7]] = 0.0
+    rare = np.zeros((40, 6))
+    rare[3, 1], rare[17, 4], rare[:, 5] = 1e-3, 0.02, 0.5
     one_sample = np.zeros((1, 4))
     one_sample[0, 1] = 0.5
     cases = [
         ("sparse codes with latents 2 and 7 dead", (codes,)),
         ("no latent ever fires", (np.zeros((8, 5)),)),
         ("every latent fires", (np.ones((3, 6)),)),
+        ("latent 1 fires once with 0.001, latent 4 once with 0.02 (alive: only never firing is dead)", (rare,)),
         ("one sample", (one_sample,)),
     ]
     name = "dead_latents"
     for case, (value,) in cases:
-        got = as_array(name, case, call(name, case, dead_latents, value))
+        result = call(name, case, dead_latents, value)
+        got = as_array(name, case, result)
         assert_close(name, case, got, _dead_latents(value))
+        if np.asarray(result).dtype != bool:
+            raise AssertionError(
+                f"{name} on {case}: return a boolean mask (True for dead), got numbers of dtype "
+                f"{np.asarray(result).dtype} — compare, e.g. `codes == 0`, instead of computing 0/1 values"
+            )
     passed(name, len(cases))
+
+
+def _resampled_targets(name: str, case: str, new: dict, params: dict, x: np.ndarray, dead: np.ndarray):
+    """Check one resampling and return, for each dead latent, the index of the input its decoder row points at."""
+    for key in ("W_enc", "b_enc", "W_dec"):
+        assert_close(name, f"{case}: the live latents' {key} must not change", new[key][~dead], params[key][~dead])
+    assert_close(name, f"{case}: b_dec must not change", new["b_dec"], params["b_dec"])
+    if not dead.any():
+        return np.zeros(0, int)
+    decoder = new["W_dec"][dead]
+    if np.allclose(decoder, params["W_dec"][dead]):
+        raise AssertionError(f"{name} on {case}: the dead latents' decoder rows did not change — resample them")
+    if not np.all(np.isfinite(decoder)):
+        raise AssertionError(
+            f"{name} on {case}: a resampled decoder row is NaN or infinite — an input equal to b_dec has no "
+            f"direction: choose only among the inputs x_k ≠ b_dec"
+        )
+    assert_close(
+        name,
+        f"{case}: resampled decoder rows must be unit vectors",
+        np.linalg.norm(decoder, axis=1),
+        np.ones(dead.sum()),
+        atol=1e-4,
+    )
+    centred = x - params["b_dec"]
+    usable = np.flatnonzero(np.linalg.norm(centred, axis=1) > 1e-6)
+    directions = _unit_rows(centred[usable])
+    distance = np.linalg.norm(decoder[:, None, :] - directions[None], axis=-1)
+    if np.any(distance.min(axis=1) > 1e-4):
+        hint = ""
+        if np.all(np.min(np.linalg.norm(decoder[:, None, :] - _unit_rows(x[usable])[None], axis=-1), axis=1) < 1e-4):
+            hint = " — subtract b_dec from the input before normalising"
+        raise AssertionError(
+            f"{name} on {case}: a resampled decoder row is not the direction (x_k − b_dec) / "
+            f"‖x_k − b_dec‖ of any input x_k of the batch{hint}"
+        )
+    assert_close(
+        name,
+        f"{case}: resampled encoder rows must be 0.2 × their decoder rows",
+        new["W_enc"][dead],
+        0.2 * decoder,
+        atol=1e-5,
+    )
+    assert_close(name, f"{case}: resampled encoder biases must be 0", new["b_enc"][dead], np.zeros(dead.sum()))
+    return usable[np.argmin(distance, axis=1)]
+
+
+def _resample(name: str, case: str, resample_dead_latents, params: dict, dead: np.ndarray, x: np.ndarray, seed: int):
+    new = call(name, case, resample_dead_latents, params, jnp.asarray(dead), x, jax.random.key(seed))
+    if not isinstance(new, dict) or set(new) != set(params):
+        raise AssertionError(f"{name} on {case}: return a params dict with keys {sorted(params)}")
+    new = {key: as_array(name, case, value) for key, value in new.items()}
+    for key, value in params.items():
+        if new[key].shape != value.shape:
+            raise AssertionError(f"{name} on {case}: {key} has shape {new[key].shape}, expected {value.shape}")
+    return new
 
 
 def check_resample_dead_latents(resample_dead_latents) -> None:
     """``resample_dead_latents(params, dead, x, key)`` -> new params: every dead latent's decoder row the unit
-    vector (x_k − b_dec)/‖x_k − b_dec‖ of some input x_k of the batch, its encoder row 0.2 × that, its encoder
-    bias 0; everything else unchanged."""
+    vector (x_k − b_dec)/‖x_k − b_dec‖ of an input x_k of the batch drawn at random with ``key`` (only among
+    x_k ≠ b_dec), its encoder row 0.2 × that, its encoder bias 0; everything else unchanged."""
     name, n_tests = "resample_dead_latents", 0
     rng = np.random.default_rng(15)
-    params = _random_params(rng, 8, 3)
+    params = _random_params(rng, 32, 3)  # one shape for every case: compiled once
     x = rng.normal(size=(64, 3)).astype(np.float32)
-    for dead_latents in ([1, 4, 6], [], list(range(8))):
-        dead = np.zeros(8, bool)
+    for seed, (which, dead_latents) in enumerate(
+        (("latents 1, 4, 6, 20, 31", [1, 4, 6, 20, 31]), ("no latent", []), ("every latent", list(range(32))))
+    ):
+        dead = np.zeros(32, bool)
         dead[dead_latents] = True
-        case = f"latents {dead_latents} dead, {shapes(x)} inputs"
-        new = call(name, case, resample_dead_latents, params, jnp.asarray(dead), x, jax.random.key(n_tests))
-        if not isinstance(new, dict) or set(new) != set(params):
-            raise AssertionError(f"{name} on {case}: return a params dict with keys {sorted(params)}")
-        new = {key: as_array(name, case, value) for key, value in new.items()}
-        for key, value in params.items():
-            if new[key].shape != value.shape:
-                raise AssertionError(f"{name} on {case}: {key} has shape {new[key].shape}, expected {value.shape}")
-        assert_close(name, f"{case}: b_dec must not change", new["b_dec"], params["b_dec"])
-        for key in ("W_enc", "b_enc", "W_dec"):
-            assert_close(name, f"{case}: the live latents' {key} must not change", new[key][~dead], params[key][~dead])
-        if dead.any():
-            decoder = new["W_dec"][dead]
-            assert_close(
-                name,
-                f"{case}: resampled decoder rows must be unit vectors",
-                np.linalg.norm(decoder, axis=1),
-                np.ones(dead.sum()),
-                atol=1e-4,
-            )
-            directions = _unit_rows(x - params["b_dec"])
-            distance = np.min(np.linalg.norm(decoder[:, None, :] - directions[None], axis=-1), axis=1)
-            if np.any(distance > 1e-4):
-                raise AssertionError(
-                    f"{name} on {case}: a resampled decoder row is not the direction (x_k − b_dec) / "
-                    f"‖x_k − b_dec‖ of any input x_k of the batch"
-                )
-            assert_close(
-                name,
-                f"{case}: resampled encoder rows must be 0.2 × their decoder rows",
-                new["W_enc"][dead],
-                0.2 * decoder,
-                atol=1e-5,
-            )
-            assert_close(name, f"{case}: resampled encoder biases must be 0", new["b_enc"][dead], np.zeros(dead.sum()))
+        case = f"{which} of 32 dead, {shapes(x)} inputs"
+        new = _resample(name, case, resample_dead_latents, params, dead, x, seed)
+        targets = _resampled_targets(name, case, new, params, x, dead)
         n_tests += 1
-    dead = jnp.asarray(np.arange(8) % 2 == 0)
-    first, second = (
-        call(name, "the same key twice", resample_dead_latents, params, dead, x, jax.random.key(99)) for _ in range(2)
-    )
-    if not np.array_equal(as_array(name, "", first["W_dec"]), as_array(name, "", second["W_dec"])):
+    # Each dead latent draws its own input: 32 draws from 64 inputs hit about 25 different ones.
+    if len(set(targets.tolist())) < 12:
+        raise AssertionError(
+            f"{name} on {case}: the 32 dead latents point at only {len(set(targets.tolist()))} different inputs "
+            f"(expected about 25) — draw one input per dead latent (jax.random.choice(key, n_inputs, "
+            f"shape=dead.shape)), at random among all {x.shape[0]} inputs of the batch"
+        )
+    case = f"every latent dead, {shapes(x)} inputs, the same key twice"
+    again = _resample(name, case, resample_dead_latents, params, dead, x, seed)
+    if not np.array_equal(new["W_dec"], again["W_dec"]):
         raise AssertionError(f"{name}: the same key must give the same result — draw the inputs with `key`")
-    passed(name, n_tests + 1)
+    case = f"every latent dead, {shapes(x)} inputs, another key"
+    other = _resample(name, case, resample_dead_latents, params, dead, x, 99)
+    if np.array_equal(new["W_dec"], other["W_dec"]):
+        raise AssertionError(
+            f"{name}: two different keys resampled every dead latent to the same inputs — draw the inputs at "
+            f"random with `key`"
+        )
+    # Half the inputs equal to b_dec: they have no direction and must never be chosen.
+    centred_x = x.copy()
+    centred_x[::2] = params["b_dec"]
+    case = f"every latent dead, {shapes(x)} inputs of which every second one equals b_dec"
+    new = _resample(name, case, resample_dead_latents, params, dead, centred_x, 50)
+    _resampled_targets(name, case, new, params, centred_x, dead)
+    passed(name, n_tests + 4)
 
 
 # ---------------------------------------------------------------- lesson 7: modern SAEs
@@ -251,6 +308,10 @@ def check_jumprelu_threshold_gradient(jumprelu_threshold_gradient) -> None:
         ("the same with ε = 0.05 (some outside)", (near, threshold, 0.05)),
         ("pre-activations far from θ (all 0)", (threshold + 5.0 + np.zeros((3, 5)), threshold, 0.1)),
         ("random, ε = 1", (rng.normal(size=(8, 5)), threshold, 1.0)),
+        (
+            "pre-activations exactly ε/2 from θ (outside the window: K(±1/2) = 0)",
+            (np.array([[0.625, 0.375, 0.5]]), np.full(3, 0.5), 0.25),
+        ),
     ]
     passed(
         "jumprelu_threshold_gradient",
@@ -283,6 +344,12 @@ def check_gated_encode(gated_encode) -> None:
         (
             "the gate open everywhere (b_enc = 100): just ReLU(π_mag)",
             ({**params, "b_enc": np.full_like(params["b_enc"], 100.0)}, x),
+        )
+    )
+    cases.append(
+        (
+            "the gate closed everywhere (b_enc = −100): all 0, whatever π_mag",
+            ({**params, "b_enc": np.full_like(params["b_enc"], -100.0)}, x),
         )
     )
     cases.append(
