@@ -326,3 +326,45 @@ def test_figure_modules_and_phase_use_the_metrics_definitions():
         for name in MOVED:
             if hasattr(module, name):
                 assert getattr(module, name) is getattr(metrics, name), f"{module.__name__}.{name} redefined"
+
+
+# ------------------------------------------------------- plateaus of trajectories on a log-time axis (paper Sec. 7)
+
+LOG_STEPS = np.unique(np.round(np.geomspace(10, 100_000, 401)))
+
+
+def test_level_tolerances_shrink_where_levels_are_close():
+    tolerances = dict(zip(metrics.DIMENSION_LEVELS, metrics.level_tolerances()))
+    assert tolerances[0.5] == tolerances[1.0] == metrics.LEVEL_TOLERANCE
+    assert tolerances[1 / 3] == pytest.approx((2 / 5 - 1 / 3) / 2) and tolerances[2 / 5] == pytest.approx(1 / 30)
+    # the bands of neighbouring levels at most touch
+    levels, bands = np.array(metrics.DIMENSION_LEVELS), metrics.level_tolerances()
+    assert np.all(levels[1:] - bands[1:] >= levels[:-1] + bands[:-1] - 1e-12)
+
+
+def test_a_constant_trajectory_is_one_plateau_at_its_level_and_none_off_levels():
+    (plateau,) = metrics.level_plateaus(np.full(len(LOG_STEPS), 0.51), LOG_STEPS)
+    assert plateau == metrics.Plateau(0.5, LOG_STEPS[0], LOG_STEPS[-1])
+    assert metrics.level_plateaus(np.full(len(LOG_STEPS), 0.58), LOG_STEPS) == []  # between 1/2 and 2/3
+    assert metrics.plateau_share([plateau], 100, 10_000) == pytest.approx(1.0)
+
+
+def test_a_step_between_levels_is_a_short_transition_and_a_ramp_is_not_a_plateau():
+    x = np.log10(LOG_STEPS)
+    step = np.where(x < 3, 2 / 3, 1 / 2)
+    first, second = metrics.level_plateaus(step, LOG_STEPS)
+    (move,) = metrics.level_transitions([first, second])
+    assert (move.before, move.after) == (2 / 3, 1 / 2) and move.start < 1000 < move.end and move.decades <= 0.15
+    assert metrics.plateau_share([first, second], 10, 100_000) > 0.9
+    # a ramp at 0.5 per decade crosses the bands of 1/3 and 2/5 without a plateau there
+    ramp = np.clip(0.1 + 0.25 * (x - 1), 0.1, 0.6)
+    assert all(plateau.level not in (1 / 3, 2 / 5) for plateau in metrics.level_plateaus(ramp, LOG_STEPS))
+    assert metrics.level_transitions([first, metrics.Plateau(2 / 3, 2e4, 1e5)]) == []  # a return is no move
+
+
+def test_flat_stretches_of_a_loss_falling_in_two_steps():
+    x = np.log10(LOG_STEPS)
+    loss = 1.0 - 0.5 / (1 + np.exp(-(x - 2) * 20)) - 0.5 / (1 + np.exp(-(x - 4) * 20))
+    stretches = metrics.flat_stretches(loss, LOG_STEPS)
+    assert len(stretches) == 3  # before, between and after the two drops
+    assert stretches[0][1] < 100 < stretches[1][0] and stretches[1][1] < 10_000 < stretches[2][0]

@@ -42,3 +42,19 @@ def test_gram_and_bias_has_three_panels_per_instance():
     assert [fig.axes[0].get_title(), fig.axes[1].get_title()] == ["one", "two"]
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), W[0].T @ W[0], rtol=1e-6)
     plt.close(fig)
+
+
+def test_dimensionality_over_training_on_a_log_time_axis_leaves_out_step_0():
+    steps = np.array([0, 10, 100, 1000])
+    dimensionality = np.array([[0.1, 0.1], [0.1, 0.2], [0.5, 0.0], [0.5, 0.0]])
+    loss_steps, loss = np.array([10, 100, 1000]), np.array([3.0, 2.0, 1.0])
+    fig = plots.dimensionality_over_training(steps, dimensionality, loss_steps, loss, log_time=True)
+    top, bottom = fig.axes
+    assert top.get_xscale() == bottom.get_xscale() == "log"
+    curves = [line for line in top.lines if len(line.get_xdata()) == 3]
+    assert len(curves) == 2 and all(list(line.get_xdata()) == [10, 100, 1000] for line in curves)
+    np.testing.assert_array_equal(curves[0].get_ydata(), [0.1, 0.5, 0.5])
+    plt.close(fig)
+    linear = plots.dimensionality_over_training(steps, dimensionality, loss_steps, loss)
+    assert linear.axes[1].get_xscale() == "linear"
+    plt.close(linear)

@@ -10,6 +10,8 @@ between feature directions, the polygons they form in two dimensions, and which 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -191,3 +193,122 @@ def computed_features(W1: np.ndarray, W2: np.ndarray) -> int:
     """Number of features i with max_k W₁[k,i]·W₂[i,k] ≥ COMPUTED_GAIN = 0.25: some neuron passes x_i to output i
     (paper Sec. 10). W1 (hidden, features), W2 (features, hidden)."""
     return int(np.sum((np.asarray(W1) * np.asarray(W2).T).max(axis=0) >= COMPUTED_GAIN))
+
+
+# --------------------------------------------------- trajectories through training on a log-time axis (paper Sec. 7)
+
+DIMENSION_LEVELS = (0.0, 1 / 3, 2 / 5, 1 / 2, 2 / 3, 3 / 4, 1.0)  # the fractional dimensionalities D_i sits at
+LEVEL_TOLERANCE = 0.04  # D_i is at a level within this (or half the gap to the nearest other level, if smaller)
+PLATEAU_SLOPE = 0.2  # on a plateau |dD_i / d log10(step)| is at most this (a jump moves ~0.2–0.5 in ~0.2 decades)
+PLATEAU_DECADES = 0.1  # a plateau lasts at least this many decades of step (a factor of 1.6)
+GRID_PER_DECADE = 100  # trajectories are resampled onto a grid uniform in log10(step)
+SMOOTH_DECADES = 0.05  # running median over this log-time window, against the minibatch noise
+SLOPE_DECADES = 0.1  # the slope at a point is the least-squares slope over this centred log-time window
+
+
+class Plateau(NamedTuple):
+    """A stretch of training where a trajectory sits still at ``level``, from step ``start`` to step ``end``."""
+
+    level: float
+    start: float
+    end: float
+
+
+class Transition(NamedTuple):
+    """A move between two consecutive plateaus at different levels: it leaves ``before`` at step ``start`` and
+    arrives at ``after`` at step ``end``, taking ``decades`` = log10(end / start)."""
+
+    before: float
+    after: float
+    start: float
+    end: float
+    decades: float
+
+
+def log_time_grid(values: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log10 step, values) resampled onto a grid uniform in log10(step) with ``GRID_PER_DECADE`` points per
+    decade, from the first positive step to the last; step 0 is dropped (it has no place on a log axis)."""
+    values, steps = np.asarray(values, dtype=float), np.asarray(steps, dtype=float)
+    positive = steps > 0
+    x = np.log10(steps[positive])
+    grid = np.linspace(x[0], x[-1], max(2, int(round((x[-1] - x[0]) * GRID_PER_DECADE)) + 1))
+    return grid, np.interp(grid, x, values[positive])
+
+
+def _smoothed_and_slope(values: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Running median over ``SMOOTH_DECADES`` and least-squares slope (per decade) over ``SLOPE_DECADES`` of a
+    series on a uniform log-time grid of ``spacing`` decades; edges are padded with the end values."""
+    half = max(1, int(round(SMOOTH_DECADES / spacing / 2)))
+    padded = np.pad(values, half, mode="edge")
+    smoothed = np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
+    half = max(1, int(round(SLOPE_DECADES / spacing / 2)))
+    offsets = np.arange(-half, half + 1) * spacing
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(smoothed, half, mode="edge"), 2 * half + 1)
+    return smoothed, windows @ offsets / np.sum(offsets**2)
+
+
+def flat_stretches(
+    values: np.ndarray, steps: np.ndarray, slope: float = PLATEAU_SLOPE, min_decades: float = PLATEAU_DECADES
+) -> list[tuple[float, float]]:
+    """(start step, end step) of every stretch of at least ``min_decades`` on a log-time axis over which
+    ``values`` (smoothed) change by at most ``slope`` per decade of step — e.g. the plateaus of a loss curve scaled
+    to its range. ``values`` and ``steps`` are (snapshots,)."""
+    grid, resampled = log_time_grid(values, steps)
+    _, slopes = _smoothed_and_slope(resampled, grid[1] - grid[0])
+    return [(10 ** grid[a], 10 ** grid[b]) for a, b in _runs(np.abs(slopes) <= slope, grid, min_decades)]
+
+
+def _runs(mask: np.ndarray, grid: np.ndarray, min_decades: float) -> list[tuple[int, int]]:
+    """(first, last) grid indices of the runs of True in ``mask`` spanning at least ``min_decades``."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(a, b) for a, b in zip(starts, ends) if grid[b] - grid[a] >= min_decades - 1e-9]
+
+
+def level_tolerances(levels: tuple[float, ...] = DIMENSION_LEVELS, tolerance: float = LEVEL_TOLERANCE) -> np.ndarray:
+    """Each level's tolerance: ``tolerance``, or half the gap to its nearest neighbour when that is smaller."""
+    levels = np.asarray(levels, dtype=float)
+    gaps = np.abs(levels[:, None] - levels[None, :]) + np.diag(np.full(len(levels), np.inf))
+    return np.minimum(tolerance, gaps.min(axis=1) / 2)
+
+
+def level_plateaus(
+    trajectory: np.ndarray,
+    steps: np.ndarray,
+    levels: tuple[float, ...] = DIMENSION_LEVELS,
+    tolerance: float = LEVEL_TOLERANCE,
+    slope: float = PLATEAU_SLOPE,
+    min_decades: float = PLATEAU_DECADES,
+) -> list[Plateau]:
+    """The plateaus of one feature's dimensionality D_i through training (paper Sec. 7, "Learning Dynamics"): the
+    stretches of at least ``min_decades`` of log10(step) over which the smoothed D_i stays within its tolerance
+    (:func:`level_tolerances`) of one of ``levels`` and moves by at most ``slope`` per decade. A smooth drift
+    that passes through a level is not a plateau there unless it slows to ``slope``. (snapshots,) -> in time
+    order."""
+    grid, resampled = log_time_grid(trajectory, steps)
+    smoothed, slopes = _smoothed_and_slope(resampled, grid[1] - grid[0])
+    levels_array, tolerances = np.asarray(levels, dtype=float), level_tolerances(levels, tolerance)
+    nearest = np.argmin(np.abs(smoothed[:, None] - levels_array[None, :]), axis=1)
+    at_level = (np.abs(smoothed - levels_array[nearest]) <= tolerances[nearest]) & (np.abs(slopes) <= slope)
+    label = np.where(at_level, nearest, -1)
+    plateaus = []
+    for index in range(len(levels_array)):
+        for a, b in _runs(label == index, grid, min_decades):
+            plateaus.append(Plateau(float(levels_array[index]), float(10 ** grid[a]), float(10 ** grid[b])))
+    return sorted(plateaus, key=lambda plateau: plateau.start)
+
+
+def level_transitions(plateaus: list[Plateau]) -> list[Transition]:
+    """The moves between consecutive plateaus at different levels (a return to the same level is no move)."""
+    return [
+        Transition(a.level, b.level, a.end, b.start, float(np.log10(b.start / a.end)))
+        for a, b in zip(plateaus, plateaus[1:])
+        if a.level != b.level
+    ]
+
+
+def plateau_share(plateaus: list[Plateau], start: float, end: float) -> float:
+    """The share of log-time from step ``start`` to step ``end`` (both > 0) spent on the given plateaus."""
+    span = np.log10(end / start)
+    inside = sum(max(0.0, np.log10(min(p.end, end) / max(p.start, start))) for p in plateaus if p.end > start)
+    return float(inside / span) if span > 0 else 0.0

@@ -352,6 +352,7 @@ def dimensionality_over_training(
     loss_steps: np.ndarray,
     loss: np.ndarray,
     fractions: Sequence[tuple[int, int]] = DIMENSION_FRACTIONS,
+    log_time: bool = False,
 ) -> Figure:
     """Every feature's dimensionality D_i through training (one line each) above the loss curve (paper Sec. 7,
     "Learning Dynamics": D_i moves in discrete jumps between levels, and the loss drops with them).
@@ -360,8 +361,14 @@ def dimensionality_over_training(
       steps: (snapshots,) training step of each snapshot.
       dimensionality: (snapshots, features) D_i at each snapshot.
       loss_steps, loss: the loss curve.
+      fractions: the levels drawn as reference lines.
+      log_time: a log-scaled step axis, as in the paper (snapshots and loss blocks at step 0 are left out).
     """
-    dimensionality = np.asarray(dimensionality, dtype=float)
+    steps, dimensionality = np.asarray(steps), np.asarray(dimensionality, dtype=float)
+    loss_steps, loss = np.asarray(loss_steps), np.asarray(loss)
+    if log_time:
+        dimensionality, steps = dimensionality[steps > 0], steps[steps > 0]
+        loss, loss_steps = loss[loss_steps > 0], loss_steps[loss_steps > 0]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 4.6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     for numerator, denominator in fractions:
         reference_line(top, numerator / denominator, f"{numerator}/{denominator}", alpha=0.3)
@@ -372,7 +379,9 @@ def dimensionality_over_training(
     top.set_ylabel("feature dimensionality D_i")
     bottom.plot(loss_steps, loss, color="k", lw=0.8)
     bottom.set_yscale("log")
-    bottom.set_xlabel("training step")
+    if log_time:
+        bottom.set_xscale("log")
+    bottom.set_xlabel("training step" + (" (log scale)" if log_time else ""))
     bottom.set_ylabel("loss")
     fig.tight_layout()
     return fig

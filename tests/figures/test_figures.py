@@ -10,11 +10,10 @@ import pytest
 
 from toysup.figures import FIGURES, make_figures
 from toysup.figures.correlated_features import pair_sum_share
-from toysup.figures.learning_dynamics import rise_times
 from toysup.figures.uniform_superposition import longest_run
 
 # Phase diagrams and learning dynamics are left out: a 6×6 quick grid sits one cell from its threshold, and the
-# learning-dynamics claim does not show at this scale (see its check).
+# quick learning-dynamics model (n = 100, m = 8) has too few features for the three jumps its check requires.
 HOLD_IN_QUICK_MODE = (
     "intro",
     "basic_results",
@@ -40,11 +39,6 @@ def test_claim_measures_separate_the_cases():
     # Two correlated features on one direction versus orthogonal.
     assert pair_sum_share(np.array([[1.0, 1.0], [0.0, 0.0]])) == pytest.approx(1.0)
     assert pair_sum_share(np.eye(2)) == pytest.approx(0.5)
-    # D rises by 0.04 a snapshot from 0.1 at step 500: it passes 0.2 at step 530 (0.22) and 0.45 at 590 (0.46).
-    # One that never gets to 0.45 has no rise.
-    steps = np.arange(100) * 10
-    assert rise_times(np.r_[np.full(50, 0.1), np.linspace(0.1, 0.5, 11), np.full(39, 0.5)], steps) == (530.0, 590.0)
-    assert rise_times(np.linspace(0.0, 0.3, 100), steps) is None
     assert longest_run([True, False, True, True, True, False]) == 3
 
 
