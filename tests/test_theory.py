@@ -174,3 +174,60 @@ def test_dedicated_baseline_loss_keeps_the_costliest_features():
     assert theory.dedicated_baseline_loss(np.array([[1.0], [0.1]]), np.ones(3), 1).shape == (2,)
     with pytest.raises(ValueError, match="n_hidden"):
         theory.dedicated_baseline_loss(1.0, [1.0], -1)
+
+
+@pytest.mark.parametrize("p", [1.0, 0.3, 0.05])
+def test_abs_monosemantic_baseline_loss_matches_monte_carlo_of_its_definition(p):
+    # |x| is 0 with probability 1 − p, else U[0, 1]: the floor(m/2) costliest features exact, the rest predicted by
+    # their best constant p/2. Importances unsorted, so which features are kept matters.
+    importance = np.array([0.2, 1.0, 0.05, 0.6, 0.4])
+    abs_x = np.abs(_sample_x(p, 5, seed=1))
+    kept = np.argsort(-importance)[:2]  # m = 5 neurons: two features computed
+    error = (abs_x - p / 2) ** 2
+    error[:, kept] = 0.0
+    loss = np.sum(importance * error, axis=1)
+    closed = theory.abs_monosemantic_baseline_loss(p, importance, 5)
+    assert abs(closed - loss.mean()) <= N_SIGMA * loss.std(ddof=1) / np.sqrt(loss.size)
+    # A constant predictor is exactly what it costs: nothing is computed with one neuron.
+    assert theory.abs_monosemantic_baseline_loss(p, importance, 1) == pytest.approx(
+        float(np.sum(importance * theory.feature_variance(p)))
+    )
+
+
+@pytest.mark.parametrize("p", [1.0, 0.1, 0.01])
+def test_abs_monosemantic_weights_reach_the_baseline_in_the_models_forward_pass(p):
+    import jax
+    import jax.numpy as jnp
+
+    from toysup.data import sample_features
+    from toysup.models import build, importance_weighted_loss
+
+    n_features, n_hidden = 30, 10
+    importance = 0.8 ** np.arange(n_features)
+    weights = theory.abs_monosemantic_weights(p, importance, n_hidden)
+    model = build("abs", n_features, n_hidden)
+    x = sample_features(jax.random.PRNGKey(3), jnp.full(n_features, p, jnp.float32), 400_000, signed=True)
+    assert float(jnp.min(x)) < -0.9 and float(jnp.max(x)) > 0.9  # signed inputs, as the abs model trains on
+    params = {name: jnp.asarray(value) for name, value in weights.items()}
+    output = model.forward(params, x)
+    per_sample = jnp.sum(jnp.asarray(importance, jnp.float32)[:, None] * (jnp.abs(x) - output) ** 2, axis=0)
+    mean, se = float(per_sample.mean()), float(per_sample.std() / np.sqrt(per_sample.size))
+    assert mean == pytest.approx(float(importance_weighted_loss(output, jnp.abs(x), jnp.asarray(importance))), rel=1e-4)
+    baseline = float(theory.abs_monosemantic_baseline_loss(p, importance, n_hidden))
+    assert abs(mean - baseline) <= N_SIGMA * se
+    # The computed features are exact: their outputs equal |x| on every sample.
+    assert np.allclose(np.asarray(output[:5]), np.abs(np.asarray(x[:5])), atol=1e-6)
+    # The baseline is not trivial: dropping every feature to its constant costs more.
+    assert baseline < 0.5 * float(np.sum(importance * theory.feature_variance(p)))
+
+
+def test_abs_monosemantic_baseline_loss_validation_and_shape():
+    assert theory.abs_monosemantic_baseline_loss(np.array([[1.0], [0.1]]), np.ones(4), 3).shape == (2,)
+    # m = 3 computes one feature, as m = 2 does.
+    assert theory.abs_monosemantic_baseline_loss(1.0, np.ones(4), 3) == theory.abs_monosemantic_baseline_loss(
+        1.0, np.ones(4), 2
+    )
+    with pytest.raises(ValueError, match="n_hidden"):
+        theory.abs_monosemantic_baseline_loss(1.0, [1.0], -2)
+    with pytest.raises(ValueError, match="n_hidden"):
+        theory.abs_monosemantic_weights(1.0, [1.0], 1.5)

@@ -89,6 +89,45 @@ def dedicated_baseline_loss(feature_probability, importance, n_hidden: int) -> n
     return dropped_cost[..., : dropped_cost.shape[-1] - kept].sum(axis=-1)
 
 
+def abs_monosemantic_baseline_loss(feature_probability, importance, n_hidden: int) -> np.ndarray:
+    """The loss of the best monosemantic model of the absolute-value task y = |x| (paper Sec. 10, ``abs`` model
+    h = ReLU(W₁x), y' = ReLU(W₂h + b), inputs 0 with probability 1 − p, else uniform on [−1, 1]).
+
+    |x| = ReLU(x) + ReLU(−x) takes two neurons, so floor(n_hidden / 2) features are computed exactly (loss 0): those
+    whose drop would cost most. Every other feature is predicted by its best constant E|x| = p/2, at loss
+    I_i Var(|x_i|) with Var(|x|) = p/3 − p²/4 (|x| is 0 with probability 1 − p, else uniform on [0, 1]), which is
+    :func:`feature_variance`. The weights of this solution: :func:`abs_monosemantic_weights`. A model credited with
+    computing more than n_hidden / 2 features in superposition must beat it.
+
+    ``feature_probability`` and ``importance`` broadcast to (..., n_features); returns shape (...,).
+    """
+    if int(n_hidden) != n_hidden or n_hidden < 0:
+        raise ValueError(f"n_hidden must be an integer >= 0, got {n_hidden!r}")
+    return dedicated_baseline_loss(feature_probability, importance, int(n_hidden) // 2)
+
+
+def abs_monosemantic_weights(feature_probability, importance, n_hidden: int) -> dict[str, np.ndarray]:
+    """The weights ``{"W1", "W2", "b"}`` of the solution whose loss is :func:`abs_monosemantic_baseline_loss`, for
+    one model (``feature_probability`` and ``importance`` broadcast to (n_features,)): the j-th costliest feature f
+    gets neuron 2j reading +x_f and neuron 2j + 1 reading −x_f, both writing 1 to output f (bias 0); every other
+    feature has zero weights and bias p_f / 2. W1 (n_hidden, n_features), W2 (n_features, n_hidden), b (n_features,)."""
+    if int(n_hidden) != n_hidden or n_hidden < 0:
+        raise ValueError(f"n_hidden must be an integer >= 0, got {n_hidden!r}")
+    p, imp = _check_inputs(feature_probability, importance)
+    if p.ndim != 1:
+        raise ValueError(f"feature_probability, importance: must broadcast to one model's (n_features,), got {p.shape}")
+    n_features = p.shape[0]
+    computed = np.argsort(-imp * (p / 3.0 - p**2 / 4.0), kind="stable")[: min(int(n_hidden) // 2, n_features)]
+    W1 = np.zeros((int(n_hidden), n_features), np.float32)
+    W2 = np.zeros((n_features, int(n_hidden)), np.float32)
+    b = (p / 2.0).astype(np.float32)
+    for j, feature in enumerate(computed):
+        W1[2 * j, feature], W1[2 * j + 1, feature] = 1.0, -1.0
+        W2[feature, 2 * j] = W2[feature, 2 * j + 1] = 1.0
+        b[feature] = 0.0
+    return {"W1": W1, "W2": W2, "b": b}
+
+
 def antipodal_loss(feature_probability, bias) -> np.ndarray:
     """f(p, b) = E[(x_1 - ReLU(x_1 - x_2 + b))^2] for any real b (piecewise closed form, module docstring).
 
