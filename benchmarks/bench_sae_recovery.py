@@ -28,8 +28,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
-
 ARCHS = ("relu", "topk", "batchtopk", "jumprelu", "gated")
 PENALTY_ARCHS = ("relu", "gated", "jumprelu")
 # Part 1: two penalties bracketing L0 = 5 for the penalty SAEs (pilot runs, 2,000 steps); k = 5 for the TopK ones.
@@ -54,28 +52,8 @@ def training(arch: str, steps: int) -> dict:
     return fields
 
 
-def at_target_l0(l0: np.ndarray, mcc: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
-    """MCC at L0 = target per seed, linear in L0 between the penalties that bracket it.
-
-    l0, mcc: (penalty, seed). Returns (values, bracketed): where no pair of penalties brackets the target,
-    the value of the penalty with the nearest L0 and bracketed False.
-    """
-    values, bracketed = [], []
-    for seed in range(l0.shape[1]):
-        x, y = l0[:, seed], mcc[:, seed]
-        value, inside = y[np.argmin(np.abs(x - target))], False
-        for i in range(len(x) - 1):
-            low, high = sorted((x[i], x[i + 1]))
-            if low <= target <= high and high > low:
-                value = y[i] + (target - x[i]) * (y[i + 1] - y[i]) / (x[i + 1] - x[i])
-                inside = True
-                break
-        values.append(value)
-        bracketed.append(inside)
-    return np.asarray(values), np.asarray(bracketed)
-
-
 def compare(args: argparse.Namespace, archs: list[str]) -> None:
+    from toysup.sae.metrics import at_matched_l0
     from toysup.sae.recovery import recovery_diagram
 
     print(
@@ -125,7 +103,7 @@ def compare(args: argparse.Namespace, archs: list[str]) -> None:
             cell = d.sel(ratio=ratio)
             l0 = cell.l0.transpose("penalty", "seed").values
             mcc = cell.mcc.transpose("penalty", "seed").values
-            values, bracketed = at_target_l0(l0, mcc, args.mean_active)
+            values, bracketed = at_matched_l0(l0, mcc, args.mean_active)
             spread = values.std(ddof=1) if values.size > 1 else 0.0
             cells.append(f"{values.mean():.3f} ± {spread:.3f}{'' if bracketed.all() else '*'}")
         print(f"| {arch} | " + " | ".join(cells) + " |")

@@ -88,3 +88,56 @@ def test_firing_scores_and_reconstruction_on_known_codes():
     half = metrics.reconstruction_scores(x, 0.5 * x)
     assert half["relative_reconstruction_bias"] == pytest.approx(0.5) and half["l2_ratio"] == pytest.approx(0.5)
     assert perfect["relative_reconstruction_bias"] == pytest.approx(1.0) and perfect["l2_ratio"] == pytest.approx(1.0)
+
+
+def absorbing_case():
+    """Parent 0 with children 1 and 2 (orthonormal directions in 3 dimensions); four samples: the parent alone, the
+    parent with child 1, the parent with child 2, nothing."""
+    truth = np.eye(3)
+    true_codes = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    return truth, true_codes, metrics.hierarchy_pairs(1, 2)
+
+
+def test_hierarchy_pairs_follow_the_synthetic_layout():
+    np.testing.assert_array_equal(metrics.hierarchy_pairs(2, 2), [[0, 1], [0, 2], [3, 4], [3, 5]])
+    assert metrics.hierarchy_pairs(0, 0).shape == (0, 2)
+
+
+def test_absorption_counts_a_silent_parent_whose_direction_the_child_latent_took():
+    truth, true_codes, pairs = absorbing_case()
+    # Each child's latent is child + parent (it reconstructs both); the parent's latent fires only alone.
+    decoder = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0]]) / np.array([[1.0], [2**0.5], [2**0.5]])
+    codes = np.array([[1.0, 0.0, 0.0], [0.0, 1.4, 0.0], [0.0, 0.0, 1.4], [0.0, 0.0, 0.0]])
+    result = metrics.absorption(codes, true_codes, decoder, truth, pairs)
+    assert result["absorption"] == pytest.approx(1.0)
+    np.testing.assert_allclose(result["per_pair"], [1.0, 1.0])
+    assert result["parent_recall_alone"] == 1.0 and result["parent_recall_with_child"] == 0.0
+    assert result["child_parent_cosine"] == pytest.approx(2**-0.5)
+    # Half absorbed: only child 1's latent took the parent.
+    decoder[2] = [0.0, 0.0, 1.0]
+    codes[2] = [1.0, 0.0, 1.0]
+    assert metrics.absorption(codes, true_codes, decoder, truth, pairs)["absorption"] == pytest.approx(0.5)
+
+
+def test_a_clean_sae_or_a_dead_parent_latent_is_no_absorption():
+    truth, true_codes, pairs = absorbing_case()
+    clean = metrics.absorption(true_codes, true_codes, truth, truth, pairs)  # the true dictionary and codes
+    assert clean["absorption"] == 0.0 and clean["parent_recall_with_child"] == 1.0
+    # The parent's latent never fires, but the children's decoder rows are their own directions: not absorbed.
+    dead_parent = true_codes * [0.0, 1.0, 1.0]
+    assert metrics.absorption(dead_parent, true_codes, truth, truth, pairs)["absorption"] == 0.0
+    # Absorbing decoder rows, but the parent's latent still fires beside the child's: not absorbed either.
+    decoder = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+    assert metrics.absorption(true_codes, true_codes, decoder, truth, pairs)["absorption"] == 0.0
+    # A child never active has no rate.
+    quiet = true_codes * [1.0, 1.0, 0.0]
+    per_pair = metrics.absorption(quiet, quiet, truth, truth, pairs)["per_pair"]
+    assert per_pair[0] == 0.0 and np.isnan(per_pair[1])
+
+
+def test_at_matched_l0_interpolates_between_the_bracketing_settings():
+    l0 = np.array([[8.0, 6.0], [4.0, 5.0], [2.0, 4.5]])  # (settings, seeds); seed 1 never reaches L0 = 3
+    values = np.array([[0.5, 0.5], [0.7, 0.6], [0.9, 0.8]])
+    matched, bracketed = metrics.at_matched_l0(l0, values, 3.0)
+    np.testing.assert_allclose(matched, [0.8, 0.8])  # seed 0 halfway from L0 4 to 2; seed 1 the nearest (4.5)
+    np.testing.assert_array_equal(bracketed, [True, False])

@@ -33,6 +33,9 @@ from . import (
     perturb_one_feature,
     phase_diagrams,
     privileged_basis,
+    sae_absorption,
+    sae_architectures,
+    sae_recovery,
     uniform_superposition,
 )
 from .gallery import figure_command, write_gallery
@@ -51,6 +54,9 @@ FIGURES = {
         adversarial,
         privileged_basis,
         computation,
+        sae_recovery,
+        sae_architectures,
+        sae_absorption,
     )
 }
 SVG_LIMIT_BYTES = 1_000_000  # larger SVGs are not kept; the PNG and JSON are

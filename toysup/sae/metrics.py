@@ -240,8 +240,146 @@ def evaluate(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[
     return {name: np.asarray([row[name] for row in rows]) for name in rows[0]}
 
 
+def samples(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[str, np.ndarray]:
+    """Fresh samples of every instance of an ``SAEResult``, as :func:`evaluate` draws them (the evaluation key
+    stream of the run's seed): ``x`` and ``x_hat`` (instances, samples, inputs), the SAE's ``codes`` (instances,
+    samples, latents) and the ``true_codes`` (instances, samples, features)."""
+    from .train import check_activations, hyper_arrays, instance_keys, static_config
+
+    config = result.config
+    activations = check_activations(config, activations)
+    run = _sampler(static_config(config), activations.sampler, activations.options, n_samples)
+    _, _, eval_keys = instance_keys(config.seed, config.n_instances, getattr(result, "instance_ids", None))
+    hyper = hyper_arrays(config)
+    parts = []
+    for i in range(config.n_instances):
+
+        def one(tree: dict, i: int = i) -> dict:
+            return {name: jnp.asarray(value[i]) for name, value in tree.items()}
+
+        parts.append(
+            [np.asarray(a) for a in run(one(result.params), one(activations.arrays), one(hyper), eval_keys[i])]
+        )
+    return {name: np.stack([part[j] for part in parts]) for j, name in enumerate(("x", "x_hat", "codes", "true_codes"))}
+
+
+def at_matched_l0(l0: np.ndarray, values: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """A score at L0 = ``target`` per seed, linear in L0 between the two settings that bracket it.
+
+    Args:
+      l0, values: (settings, seeds): each SAE's L0 and score, e.g. over a penalty grid.
+      target: the L0 to compare at.
+
+    Returns:
+      (values, bracketed), both (seeds,): where no two adjacent settings bracket the target, the value of the
+      setting with the nearest L0 and bracketed False.
+    """
+    l0, values = np.atleast_2d(np.asarray(l0, np.float64)), np.atleast_2d(np.asarray(values, np.float64))
+    result, bracketed = [], []
+    for seed in range(l0.shape[1]):
+        x, y = l0[:, seed], values[:, seed]
+        value, inside = y[np.argmin(np.abs(x - target))], False
+        for i in range(len(x) - 1):
+            low, high = sorted((x[i], x[i + 1]))
+            if low <= target <= high and high > low:
+                value = y[i] + (target - x[i]) * (y[i + 1] - y[i]) / (x[i + 1] - x[i])
+                inside = True
+                break
+        result.append(value)
+        bracketed.append(inside)
+    return np.asarray(result), np.asarray(bracketed)
+
+
+ABSORPTION_COSINE = 0.3  # a child's latent has taken on its parent when its decoder row is this close to the parent
+
+
+def hierarchy_pairs(n_parents: int, children_per_parent: int) -> np.ndarray:
+    """(parent, child) feature indices, shape (n_parents · children_per_parent, 2), in the layout of
+    :func:`toysup.sae.data.synthetic_activations`: parent i at i·(1 + c), its c children right after it."""
+    group = 1 + children_per_parent
+    return np.asarray(
+        [(p * group, p * group + 1 + c) for p in range(n_parents) for c in range(children_per_parent)], np.int64
+    ).reshape(-1, 2)
+
+
+def absorption(
+    codes: np.ndarray,
+    true_codes: np.ndarray,
+    decoder: np.ndarray,
+    truth: np.ndarray,
+    pairs: np.ndarray,
+    *,
+    cosine: float = ABSORPTION_COSINE,
+) -> dict[str, Any]:
+    """Feature absorption (Chanin et al. 2024, "A is for Absorption") of one SAE on a hierarchy of features.
+
+    A parent feature is implied by its children. Each feature's latent is its partner in the signed Hungarian
+    matching (:func:`hungarian_match`). On a sample where child c (hence its parent p) is active, the parent is
+    *absorbed* when the parent's latent does not fire (or p has no latent), the child's latent fires, and the
+    child's decoder row has taken on the parent's direction: cos(D_child, T_p) ≥ ``cosine``. A dead or
+    unlearned parent latent beside clean child latents is therefore no absorption, nor is a child latent that
+    merely fires with its parent.
+
+    Args:
+      codes: SAE codes (samples, latents); a latent fires where its code is non-zero.
+      true_codes: true codes (samples, features).
+      decoder, truth: decoder rows (latents, inputs) and true directions (features, inputs).
+      pairs: (parent, child) feature indices, shape (pairs, 2) (see :func:`hierarchy_pairs`).
+      cosine: the decoder condition's threshold.
+
+    Returns:
+      ``absorption``: the share of child-active samples on which the parent is absorbed, pooled over pairs;
+      ``per_pair``: that share per pair (NaN for a child never active); ``parent_recall_with_child`` and
+      ``parent_recall_alone``: how often the parent's latent fires when the parent is active with a child /
+      without one (NaN when no such sample); ``child_parent_cosine``: mean cos(D_child, T_p) over pairs.
+    """
+    codes, true_codes = np.asarray(codes), np.asarray(true_codes)
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    matched, _ = hungarian_match(decoder, truth)
+    cos = cosine_matrix(decoder, truth)  # (features, latents)
+    fired = codes != 0
+    never = np.zeros(len(codes), bool)
+
+    def fires(latent: int) -> np.ndarray:
+        return fired[:, latent] if latent >= 0 else never
+
+    absorbed_total, active_total, per_pair, child_parent = 0, 0, [], []
+    for parent, child in pairs:
+        active = true_codes[:, child] != 0
+        parent_latent, child_latent = matched[parent], matched[child]
+        takes_parent = child_latent >= 0 and cos[parent, child_latent] >= cosine
+        child_parent.append(cos[parent, child_latent] if child_latent >= 0 else 0.0)
+        absorbed = active & ~fires(parent_latent) & fires(child_latent) & takes_parent
+        absorbed_total += int(absorbed.sum())
+        active_total += int(active.sum())
+        per_pair.append(absorbed.sum() / active.sum() if active.any() else np.nan)
+
+    def recall(mask: np.ndarray, parent: int) -> tuple[int, int]:
+        return int((mask & fires(matched[parent])).sum()), int(mask.sum())
+
+    with_child, alone = np.zeros(2, np.int64), np.zeros(2, np.int64)
+    for parent in np.unique(pairs[:, 0]):
+        children = pairs[pairs[:, 0] == parent, 1]
+        parent_active = true_codes[:, parent] != 0
+        any_child = np.any(true_codes[:, children] != 0, axis=1)
+        with_child += recall(parent_active & any_child, parent)
+        alone += recall(parent_active & ~any_child, parent)
+    return {
+        "absorption": absorbed_total / active_total if active_total else float("nan"),
+        "per_pair": np.asarray(per_pair, np.float64),
+        "parent_recall_with_child": with_child[0] / with_child[1] if with_child[1] else float("nan"),
+        "parent_recall_alone": alone[0] / alone[1] if alone[1] else float("nan"),
+        "child_parent_cosine": float(np.mean(child_parent)) if child_parent else float("nan"),
+    }
+
+
 __all__ = [
     "METRICS",
+    "ABSORPTION_COSINE",
+    "absorption",
+    "at_matched_l0",
+    "hierarchy_pairs",
+    "samples",
     "cosine_matrix",
     "mmcs",
     "hungarian_match",
