@@ -41,3 +41,10 @@ def test_what_does_not_reproduce_lists_failed_checks_and_their_notes():
     assert "Figure b" in section and "the jumps do not appear" in section and "Figure a" not in section
     assert "not_reproduced" not in text  # the notes appear once, in the section, not as a raw field
     assert "Every claim checked here holds" in gallery_markdown([record("a", True)])
+
+
+def test_a_figure_over_the_time_budget_is_marked():
+    slow, fast = record("slow", True), record("fast", True)
+    slow["seconds"] = 400.0
+    rows = [line for line in gallery_markdown([slow, fast]).splitlines() if line.startswith("| ")]
+    assert "(over budget)" in rows[1] and "(over budget)" not in rows[2]

@@ -10,6 +10,7 @@ from types import ModuleType
 from ..storage import read_json, write_text
 
 DEFAULT_OUT = "figures"
+BUDGET_SECONDS = 120  # a full-scale figure is meant to take at most about this long on 2 CPU cores
 
 
 def figure_command(name: str, quick: bool, out: Path) -> str:
@@ -61,7 +62,8 @@ def gallery_markdown(records: list[dict]) -> str:
         "(uniform superposition → feature dimensionality, adversarial vulnerability) list only their extra time.",
         "",
         f"Total: {total:.0f} s ({total / 60:.1f} min) for {len(records)} figures, on a machine with "
-        f"{os.cpu_count()} CPU cores.",
+        f"{os.cpu_count()} CPU cores. Each figure is meant to take at most {BUDGET_SECONDS // 60} minutes at full "
+        "scale on 2 cores; the table marks any that took longer in this run.",
         "",
         "| # | figure | paper | claim holds | time (s) | mode |",
         "|---|---|---|---|---|---|",
@@ -70,7 +72,8 @@ def gallery_markdown(records: list[dict]) -> str:
         title = record["title"].replace("|", "\\|")  # a bare | would end the table cell
         lines.append(
             f"| {index} | [{title}](#{record['name']}) | {record['section']} | {verdict(record)} | "
-            f"{record['seconds']:.1f} | {record['mode']} |"
+            f"{record['seconds']:.1f}{' (over budget)' if record['seconds'] > BUDGET_SECONDS else ''} | "
+            f"{record['mode']} |"
         )
     missing = [
         (index, record, notes) for index, record in enumerate(records, start=1) if (notes := not_reproduced(record))
