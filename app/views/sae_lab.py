@@ -10,6 +10,7 @@ import streamlit as st
 import toysup
 from toysup import sae
 from toysup.sae import metrics as sae_metrics
+from toysup.sae.config import DEFAULT_LEARNING_RATE, DEFAULT_STEPS, derive_settings
 from toysup.sae.metrics import hungarian_match
 from toysup.sae.plots import recovery_heatmaps
 from toysup.sae.recovery import PENALTY_FIELD, recovery_diagram
@@ -22,7 +23,8 @@ PENALTIES = {  # the choices offered for each architecture's penalty (its L1 / L
     "topk": (1, 2, 3, 4, 6, 8),
     "batchtopk": (0.25, 0.5, 1.0, 2.0, 4.0),
 }
-DEFAULT_PENALTY = {"relu": 0.1, "gated": 0.1, "jumprelu": 0.01, "topk": 1, "batchtopk": 0.5}
+AUTO = "derived"  # the choice that derives a setting from the data (toysup.sae.config.derive_settings)
+LATENTS = (AUTO, *range(1, 65))
 METRICS = (
     "mcc",
     "mmcs",
@@ -54,25 +56,24 @@ def one_instance(result: toysup.TrainResult, instance: int) -> toysup.TrainResul
     )
 
 
-def penalty_fields(arch: str, penalty: float) -> dict:
-    """The SAEConfig fields of this penalty; k is always checked against the latents, so unused it is 1."""
-    return {"k": 1, PENALTY_FIELD[arch]: penalty}
+def given_fields(arch: str, n_latents, penalty, steps: int, learning_rate: float) -> dict:
+    """The settings chosen in the sidebar; ``AUTO`` ones are left to ``derive_settings``. k is checked against the
+    latents whatever the architecture, so with a penalty SAE it is 1."""
+    given = {"steps": steps, "learning_rate": learning_rate}
+    if n_latents != AUTO:
+        given["n_latents"] = n_latents
+    if penalty != AUTO:
+        given[PENALTY_FIELD[arch]] = penalty
+    if PENALTY_FIELD[arch] != "k":
+        given["k"] = 1
+    return given
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def sae_run(
-    toy: toysup.TrainResult, arch: str, n_latents: int, penalty: float, steps: int, learning_rate: float
-) -> dict:
+def sae_run(toy: toysup.TrainResult, arch: str, n_latents, penalty, steps: int, learning_rate: float) -> dict:
     activations = sae.toy_activations(toy)
-    config = sae.SAEConfig(
-        arch=arch,
-        n_inputs=activations.n_inputs,
-        n_latents=n_latents,
-        steps=steps,
-        learning_rate=learning_rate,
-        penalty_warmup_steps=steps // 5,
-        **penalty_fields(arch, penalty),
-    )
+    derived = derive_settings(arch, activations, **given_fields(arch, n_latents, penalty, steps, learning_rate))
+    config = sae.SAEConfig(**derived.fields)
     with shared.progress("Training the SAE") as on_chunk:
         result = sae.train_sae(
             config, activations, chunk_steps=shared.chunk_steps(steps), log_every=1, progress=False, on_chunk=on_chunk
@@ -87,6 +88,9 @@ def sae_run(
         "matched": matched,
         "cosines": cosines,
         "features": activations.arrays["truth_index"][0],
+        "derived": derived.lines(),
+        "n_latents": config.n_latents,
+        "penalty": config.per_instance(PENALTY_FIELD[arch])[0],
     }
 
 
@@ -131,12 +135,21 @@ with st.sidebar:
         toy_steps = st.select_slider("toy steps", shared.STEPS, value=2000, key=f"{KEY}_toy_steps")
     st.header("Sparse autoencoder")
     arch = st.selectbox("architecture", sae.ARCHITECTURES, key=f"{KEY}_arch")
-    n_latents = st.slider("latents", 1, 64, 12, key=f"{KEY}_latents")
-    options = [p for p in PENALTIES[arch] if PENALTY_FIELD[arch] != "k" or p <= n_latents]
-    default = DEFAULT_PENALTY[arch] if DEFAULT_PENALTY[arch] in options else options[0]
-    penalty = st.select_slider(f"penalty: {PENALTY_FIELD[arch]}", options, value=default, key=f"{KEY}_penalty_{arch}")
-    sae_steps = st.select_slider("SAE steps", shared.STEPS, value=2000, key=f"{KEY}_steps")
-    learning_rate = st.select_slider("learning rate", shared.LEARNING_RATES, value=1e-2, key=f"{KEY}_lr")
+    n_latents = st.select_slider(
+        "latents", LATENTS, value=AUTO, key=f"{KEY}_latents", help="derived: 2 × the true features"
+    )
+    options = [AUTO, *(p for p in PENALTIES[arch] if PENALTY_FIELD[arch] != "k" or n_latents == AUTO or p <= n_latents)]
+    penalty = st.select_slider(
+        f"penalty: {PENALTY_FIELD[arch]}",
+        options,
+        value=AUTO,
+        key=f"{KEY}_penalty_{arch}",
+        help="derived: from the expected number of active features and their size (shown after training)",
+    )
+    sae_steps = st.select_slider("SAE steps", shared.STEPS, value=DEFAULT_STEPS, key=f"{KEY}_steps")
+    learning_rate = st.select_slider(
+        "learning rate", shared.LEARNING_RATES, value=DEFAULT_LEARNING_RATE, key=f"{KEY}_lr"
+    )
 
 toy = None
 if source == "train one":
@@ -172,9 +185,12 @@ if shown is None:
 else:
     run = sae_run(*shown)
     st.caption(
-        f"{shown[1]} SAE, {shown[2]} latents, {PENALTY_FIELD[shown[1]]} = {shown[3]:g}, {shown[4]} steps, "
-        f"on a toy model of {shown[0].config.n_features} features in {shown[0].config.n_hidden} dimensions."
+        f"{shown[1]} SAE, {run['n_latents']} latents, {PENALTY_FIELD[shown[1]]} = {run['penalty']:.3g}, "
+        f"{shown[4]} steps, on a toy model of {shown[0].config.n_features} features in {shown[0].config.n_hidden} "
+        "dimensions."
     )
+    if run["derived"]:
+        st.markdown("**Derived from the data**\n" + "\n".join(f"- {line}" for line in run["derived"]))
     columns = st.columns(len(METRICS))
     for column, name in zip(columns, METRICS):
         label, definition = sae_metrics.METRICS[name]

@@ -250,3 +250,32 @@ def test_an_sae_result_is_replaced_only_with_overwrite(toy_run, tmp_path, capsys
     assert main([*argv, "--seed", "3", "--overwrite"]) == 0
     assert json.loads((out / "config.json").read_text())["config"]["seed"] == 3
     assert toysup.load(toy_run).W.shape == (1, 2, 4)
+
+
+def test_settings_not_given_are_derived_from_the_run_and_printed(tmp_path, monkeypatch, capsys):
+    """One SAE per toy instance; k, latents, warm-up from the run (L = Σ p_i = 4 × 0.1), each on a line of its own
+    saying what it came from; an explicit flag wins and is not reported as derived."""
+    result = toysup.train(
+        toysup.ToyConfig(
+            n_features=4, n_hidden=4, n_instances=3, feature_probability=0.1, steps=300, learning_rate=0.03
+        ),
+        chunk_steps=300,
+        progress=False,
+    )
+    run = toysup.save(result, tmp_path / "run")
+    calls = []
+    monkeypatch.setattr(train, "train_sae", _interrupt(calls))
+    assert main(["sae", "--run", str(run), "--arch", "topk", "--quiet"]) == 130
+    (config, _), _ = calls[-1]
+    assert config.n_instances == 3 and config.n_latents == 8 and config.k == 1 and config.schedule == "cosine"
+    out = capsys.readouterr().out
+    assert "derived n_instances = 3 (one SAE per instance" in out and "derived n_latents = 8 (2 × the 4" in out
+    assert "derived k = 1 (the expected number of active true features per sample, L = Σ p_i = 0.4" in out
+    assert main(["sae", "--run", str(run), "--arch", "relu", "--latents", "5", "--steps", "50", "--quiet"]) == 130
+    (config, _), _ = calls[-1]
+    out = capsys.readouterr().out
+    assert config.n_latents == 5 and config.penalty_warmup_steps == 10 and "derived n_latents" not in out
+    assert "derived l1_coefficient = " in out and "derived penalty_warmup_steps = 10 (20% of the 50 steps)" in out
+    assert main(["sae", "--run", str(run), "--arch", "batchtopk", "--k", "0.7", "--instances", "3", "--quiet"]) == 130
+    (config, _), _ = calls[-1]
+    assert config.k == 0.7 and "derived k" not in capsys.readouterr().out

@@ -1,9 +1,14 @@
 """``toysup sae``: train SAEs on a saved toy run or a synthetic dictionary and score them.
 
-    toysup sae --run DIR --arch topk --latents 16 --k 1 --out OUT
+    toysup sae --run DIR --arch topk --out OUT
     toysup sae --synthetic --true-features 512 --dim 256 --firing uniform --arch relu --l1 0.6 --out OUT
     toysup sae --recovery --arch topk --true-features 64 --dim 32 --mean-active 2,5 --ratios 0.5,1,2 \
                --penalties 2,5,10 --seeds 2 --steps 1000 --out OUT
+
+A setting not given is derived from the data by :func:`toysup.sae.config.derive_settings` (one SAE per
+instance of ``--run``, the latents, k or the L1/L0 coefficient from the expected number of active true features
+and their size, the penalty warm-up, …) and printed, one ``derived name = value (reason)`` line each; a flag given
+always wins.
 
 ``--out`` writes config.json, params.npz (W_enc, b_enc, W_dec, b_dec, …; leading instance axis) and
 metrics.json (every metric of ``toysup.sae.metrics``) atomically, via ``toysup.sae.io.save_sae``; it is never the
@@ -22,7 +27,16 @@ import math
 import time
 from pathlib import Path
 
-from ..sae.config import ARCHITECTURES, RESAMPLING, SAEConfig
+from ..sae.config import (
+    ARCHITECTURES,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_STEPS,
+    PENALTY_WARMUP_SHARE,
+    RESAMPLING,
+    DerivedSettings,
+    SAEConfig,
+    derive_settings,
+)
 from ..sae.data import FIRING
 from .flags import interrupted, number_list
 
@@ -62,15 +76,40 @@ def add_parser(commands) -> None:
     )
     add("--seeds", type=int, default=None, help="--recovery: seeds per grid point (SAE and dictionary; default 1)")
     add("--arch", default="topk", help=f"one of {', '.join(ARCHITECTURES)}")
-    add("--latents", type=int, default=None, help="dictionary size, >= 1 (default: 2 × true features)")
-    add("--l1", type=float, default=None, help="L1 coefficient (relu, gated) or L0 coefficient (jumprelu) only")
-    add("--k", type=float, default=None, help="active latents (topk; batchtopk: mean per sample) only")
-    add("--instances", type=int, default=1, help="SAEs trained together (different initialisations)")
-    add("--steps", type=int, default=1000)
+    add("--latents", type=int, default=None, help="dictionary size, >= 1 (default: derived, 2 × true features)")
+    add(
+        "--l1",
+        type=float,
+        default=None,
+        help="L1 coefficient (relu, gated) or L0 coefficient (jumprelu) only (default: derived from the data)",
+    )
+    add(
+        "--k",
+        type=float,
+        default=None,
+        help="active latents (topk; batchtopk: mean per sample) only (default: derived, the expected true L0)",
+    )
+    add(
+        "--instances",
+        type=int,
+        default=None,
+        help="SAEs trained together (default: one per instance of --run, else 1); more than the data's one "
+        "instance: different initialisations",
+    )
+    add("--steps", type=int, default=None, help=f"(default {DEFAULT_STEPS}; --recovery: 1000)")
     add("--batch-size", type=int, default=1024)
-    add("--lr", type=float, default=1e-3)
+    add(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"Adam's peak learning rate, cosine decay (default {DEFAULT_LEARNING_RATE:g}; --recovery: 1e-3, constant)",
+    )
     add("--warmup", type=int, default=None, help="penalty warm-up steps of relu, gated, jumprelu (default: steps / 5)")
-    add("--resampling", default="none", help=f"one of {', '.join(RESAMPLING)} (relu, gated, jumprelu)")
+    add(
+        "--resampling",
+        default=None,
+        help=f"one of {', '.join(RESAMPLING)} (relu, gated, jumprelu; default none, for jumprelu inputs)",
+    )
     add("--seed", type=int, default=0)
     add(
         "--out",
@@ -84,7 +123,8 @@ def add_parser(commands) -> None:
 
 
 SYNTHETIC_DEFAULTS = {"true_features": 512, "dim": 256, "firing": "uniform"}
-RECOVERY_DEFAULTS = {"ratios": [0.5, 1.0, 2.0], "seeds": 1}
+RECOVERY_GRID_DEFAULTS = {"ratios": [0.5, 1.0, 2.0], "seeds": 1}
+RECOVERY_DEFAULTS = {"steps": 1000, "learning_rate": 1e-3}  # --recovery's training, when not given
 K_ARCHITECTURES = ("topk", "batchtopk")  # they keep k latents; the others take an L1 or L0 coefficient
 
 
@@ -105,7 +145,7 @@ def check_flags(args: argparse.Namespace) -> None:
         raise ValueError(f"k: only topk and batchtopk keep k latents ({args.arch} takes --l1), got {args.k:g}")
     if args.warmup is not None and args.arch in K_ARCHITECTURES:
         raise ValueError(f"warmup: only relu, gated and jumprelu warm up a penalty, got arch={args.arch!r}")
-    for defaults in (SYNTHETIC_DEFAULTS, RECOVERY_DEFAULTS):
+    for defaults in (SYNTHETIC_DEFAULTS, RECOVERY_GRID_DEFAULTS):
         for flag, value in defaults.items():
             if getattr(args, flag) is None:
                 setattr(args, flag, value)
@@ -131,48 +171,67 @@ def _activations(args: argparse.Namespace):
 
 
 def _training_fields(args: argparse.Namespace) -> dict:
-    """The SAEConfig fields set by the shared training flags."""
+    """The SAEConfig fields set by the shared training flags of ``--recovery`` (its defaults filled in: a grid
+    keeps the cheaper 1000 steps at a constant 1e-3 it always had)."""
+    steps = RECOVERY_DEFAULTS["steps"] if args.steps is None else args.steps
     warmup = (
         args.warmup
         if args.warmup is not None
-        else (args.steps // 5 if isinstance(args.steps, int) and args.steps > 0 else 0)
+        else (int(PENALTY_WARMUP_SHARE * steps) if isinstance(steps, int) and steps > 0 else 0)
     )
     return dict(
-        steps=args.steps,
+        steps=steps,
         batch_size=args.batch_size,
-        learning_rate=args.lr,
+        learning_rate=RECOVERY_DEFAULTS["learning_rate"] if args.lr is None else args.lr,
         penalty_warmup_steps=warmup,
-        resampling=args.resampling,
+        resampling=args.resampling or "none",
         seed=args.seed,
     )
 
 
+def _given_fields(args: argparse.Namespace) -> dict:
+    """The SAEConfig fields the user set explicitly (they win over every derived value)."""
+    given = {"batch_size": args.batch_size, "seed": args.seed}
+    for name, flag in (
+        ("steps", "steps"),
+        ("learning_rate", "lr"),
+        ("penalty_warmup_steps", "warmup"),
+        ("resampling", "resampling"),
+        ("n_instances", "instances"),
+        ("n_latents", "latents"),
+    ):
+        if getattr(args, flag) is not None:
+            given[name] = getattr(args, flag)
+    return given
+
+
 def _loop_settings(args: argparse.Namespace) -> dict:
     """How the training loop runs (not part of the config): chunks of up to 500 steps, the loss of every step."""
-    return dict(chunk_steps=min(500, max(args.steps, 1)), log_every=1)
+    steps = args.steps if args.steps is not None else (RECOVERY_DEFAULTS if args.recovery else {}).get("steps")
+    steps = DEFAULT_STEPS if steps is None else steps
+    return dict(chunk_steps=min(500, max(steps, 1)), log_every=1)
 
 
-def sae_config_from_args(args: argparse.Namespace, n_inputs: int, n_features: int) -> SAEConfig:
-    """The SAEConfig of ``toysup sae --run/--synthetic``; SAEConfig's validation names any bad field."""
-    penalty = {}
-    n_latents = 2 * n_features if args.latents is None else args.latents
+def derived_settings(args: argparse.Namespace, activations) -> DerivedSettings:
+    """The settings of ``toysup sae --run/--synthetic``: the flags given, the rest derived from the activations
+    (:func:`toysup.sae.config.derive_settings`)."""
+    given = _given_fields(args)
     if args.l1 is not None:
-        penalty["l0_coefficient" if args.arch == "jumprelu" else "l1_coefficient"] = args.l1
+        given["l0_coefficient" if args.arch == "jumprelu" else "l1_coefficient"] = args.l1
     if args.k is not None:
         if args.arch == "batchtopk":
-            penalty["k"] = args.k
+            given["k"] = args.k
         elif math.isfinite(args.k) and args.k == int(args.k):
-            penalty["k"] = int(args.k)
+            given["k"] = int(args.k)
         else:
+            n_latents = args.latents if args.latents is not None else "2 × true features"
             raise ValueError(f"k: must be an integer in [1, n_latents={n_latents}], got {args.k:g}")
-    return SAEConfig(
-        arch=args.arch,
-        n_inputs=n_inputs,
-        n_latents=n_latents,
-        n_instances=args.instances,
-        **_training_fields(args),
-        **penalty,
-    )
+    return derive_settings(args.arch, activations, **given)
+
+
+def sae_config_from_args(args: argparse.Namespace, activations) -> SAEConfig:
+    """The SAEConfig of ``toysup sae --run/--synthetic``; SAEConfig's validation names any bad field."""
+    return SAEConfig(**derived_settings(args, activations).fields)
 
 
 def cmd_sae(args: argparse.Namespace) -> int:
@@ -188,7 +247,10 @@ def cmd_sae(args: argparse.Namespace) -> int:
     if args.out:
         check_sae_output(args.out, overwrite=args.overwrite, run=args.run)  # before loading or training anything
     activations = _activations(args)
-    config = sae_config_from_args(args, activations.n_inputs, activations.n_features)
+    derived = derived_settings(args, activations)
+    config = SAEConfig(**derived.fields)
+    for line in derived.lines():
+        print(f"derived {line}")
     config.check_memory(activations.arrays["feature_probability"].shape[-1])  # with the draws of the activations
     from ..sae.metrics import METRICS, evaluate
     from ..sae.train import train_sae
@@ -224,7 +286,7 @@ def cmd_recovery(args: argparse.Namespace) -> int:
     ):
         if value is not None:
             raise ValueError(f"{flag}: not with --recovery, the grid sets it through {allowed}")
-    if args.instances != 1:
+    if args.instances is not None:
         raise ValueError("instances: not with --recovery, the grid sets it through --seeds")
     if args.out is None:
         raise ValueError("out: --recovery needs --out DIR for recovery.nc and its chunks")

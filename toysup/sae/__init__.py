@@ -2,6 +2,8 @@
 
     >>> from toysup import sae
     >>> data = sae.synthetic_activations(512, 256, mean_active=5.0)
+    >>> settings = sae.derive_settings("topk", data)     # k, latents, steps… from the data, with reasons
+    >>> print("\n".join(settings.lines()))               # doctest: +SKIP
     >>> config = sae.SAEConfig(arch="topk", n_inputs=256, n_latents=1024, k=5, steps=500)
     >>> result = sae.train_sae(config, data)            # doctest: +SKIP
     >>> sae.evaluate(result, data)["mcc"]               # doctest: +SKIP
@@ -14,6 +16,7 @@ architectures, one interface) → ``train`` (batched, compiled) → ``metrics`` 
 from . import metrics as metrics
 from .config import ARCHITECTURES as ARCHITECTURES
 from .config import SAEConfig as SAEConfig
+from .config import derive_settings as derive_settings
 from .data import Activations as Activations
 from .data import stack as stack
 from .data import synthetic_activations as synthetic_activations

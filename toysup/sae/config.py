@@ -8,8 +8,9 @@ program; everything else is shared by the instances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -213,4 +214,194 @@ class SAEConfig(Config):
         return self.aux_k if self.aux_k is not None else max(1, min(self.n_inputs // 2, self.n_latents))
 
 
-__all__ = ["SAEConfig", "ARCHITECTURES", "PER_INSTANCE", "RESAMPLED_ARCHITECTURES", "RESAMPLING"]
+# --- the settings a user cannot know, derived from the data ---------------------------------------------------
+
+LATENTS_PER_FEATURE = 2  # n_latents: this many per true feature, …
+LOW_DIMENSIONS = 3  # … and in at most this many input dimensions
+LOW_DIMENSION_LATENTS_PER_FEATURE = 4  # … this many for the L0-style SAEs (see derive_settings)
+L0_STYLE = ("batchtopk", "jumprelu")  # sparsity by a count, with any number of latents per input
+DEFAULT_STEPS = 3000  # enough for every architecture on the canonical examples (see derive_settings)
+DEFAULT_LEARNING_RATE = 3e-3
+DEFAULT_SCHEDULE = "cosine"  # the decay settles latents that would otherwise keep trading features
+PENALTY_WARMUP_SHARE = 0.2  # penalty_warmup_steps: this share of the steps
+RELU_L1_PER_NORM = 1.0  # relu: λ = this × √e (e: the energy of one active feature, see SparsityStatistics)
+GATED_L1_PER_NORM = 1.7  # gated: λ = this × √e
+JUMPRELU_L0_PER_ENERGY = 0.3  # jumprelu: λ₀ = this × e, and the initial threshold θ₀ = √λ₀
+DEAD_FIRINGS = 50  # dead_window: the steps in which the rarest true feature fires this often, …
+MIN_DEAD_WINDOW = 10  # … but at least this many
+
+
+@dataclass(frozen=True)
+class DerivedSettings:
+    """SAEConfig fields with the reasons of those derived from the data (see :func:`derive_settings`).
+
+    Attributes:
+      fields: every field to build the :class:`SAEConfig` from: the given ones and the derived ones.
+      reasons: for each derived field, what it was derived from, in plain words.
+    """
+
+    fields: dict[str, Any]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """One line per derived setting: ``name = value (reason)``."""
+        return [f"{name} = {_shown(self.fields[name])} ({reason})" for name, reason in self.reasons.items()]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_shown(v) for v in value) + ")"
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+INSTANCE_SPREAD = 0.2  # derived values of instances within 20% of their mean share the mean (sampling noise)
+
+
+def _per_instance(values: Any) -> Any:
+    """One value when every instance has the same, else a tuple (one per instance)."""
+    values = [v.item() if hasattr(v, "item") else v for v in values]
+    return values[0] if all(v == values[0] for v in values) else tuple(values)
+
+
+def _pooled(values: np.ndarray) -> np.ndarray:
+    """Per-instance statistics, replaced by their mean when all lie within ``INSTANCE_SPREAD`` of it."""
+    values = np.asarray(values, np.float64)
+    mean = values.mean()
+    return np.full_like(values, mean) if np.all(np.abs(values - mean) <= INSTANCE_SPREAD * mean) else values
+
+
+def _described(values: Any, digits: str = ".3g") -> str:
+    values = np.atleast_1d(values)
+    if np.allclose(values, values[0]):
+        return format(float(values[0]), digits)
+    return f"{format(float(values.min()), digits)} … {format(float(values.max()), digits)} over the instances"
+
+
+def derive_settings(arch: str, activations: Any, **given: Any) -> DerivedSettings:
+    """The SAEConfig fields of ``arch`` on ``activations``: ``given`` (explicit settings: they always win) and, for
+    every setting not given, a value derived from the data, with its reason. The rules (the CLI's ``toysup sae``
+    and the app's SAE lab both use them):
+
+    * ``n_instances``: one SAE per instance of the activations; ``n_inputs``: their dimension.
+    * ``n_latents``: ``LATENTS_PER_FEATURE`` × the true features N (with exactly N the pentagon loses features),
+      ``LOW_DIMENSION_LATENTS_PER_FEATURE`` × N for BatchTopK and JumpReLU in at most ``LOW_DIMENSIONS``
+      dimensions: there a few latents span a cone around a feature and reconstruct it exactly, a stationary
+      point for SAEs whose sparsity is a count (BatchTopK, JumpReLU, TopK with k >= 2) that only a latent
+      already near the feature avoids. (TopK with k = 1 and the L1 SAEs escape it and do better with fewer.)
+      BatchTopK still ends a little short there (pentagon MMCS 0.984–1.0 per instance; twice the steps do not
+      change that reliably): see ``toysup.sae.models``.
+    * the sparsity, from L, the expected number of active true features per sample (Σ p_i; see
+      :func:`toysup.sae.data.sparsity_statistics`), and e = E‖x‖² / L, the energy one active feature adds:
+      ``topk``: k = L rounded, at least 1, and for L < 1 no AuxK (``aux_coefficient`` 0: the latents it revives
+      compete for the few features; the pentagon's MMCS drops to 0.98); ``batchtopk``: k = L (its k is a mean
+      over the batch);
+      ``relu``: λ = ``RELU_L1_PER_NORM`` · √e and ``gated``: λ = ``GATED_L1_PER_NORM`` · √e (an L1 penalty λ f
+      trades against a squared error, so λ scales with the size √e of an active feature's code);
+      ``jumprelu``: λ₀ = ``JUMPRELU_L0_PER_ENERGY`` · e, θ₀ = √λ₀ (a latent pays λ₀ to fire and saves about f²
+      of squared error, so the break-even code is √λ₀).
+    * ``penalty_warmup_steps`` (relu, gated, jumprelu): ``PENALTY_WARMUP_SHARE`` of the steps.
+    * ``dead_window`` (when dead latents are resampled): the steps in which the rarest true feature is expected to
+      fire ``DEAD_FIRINGS`` times (at least ``MIN_DEAD_WINDOW``): a latent silent that long is not one of the
+      features. TopK and BatchTopK keep the default: a short window feeds AuxK the redundant latents of a small
+      dictionary, which then come back to compete (the pentagon's TopK SAEs drop from MMCS 1.0 to 0.96).
+    * ``resampling`` (jumprelu): ``inputs``; a JumpReLU latent below its threshold has no gradient to return by.
+    * ``steps``, ``learning_rate``, ``schedule``: ``DEFAULT_STEPS``, ``DEFAULT_LEARNING_RATE``,
+      ``DEFAULT_SCHEDULE`` (fixed defaults, not derived, so not among the reasons).
+    """
+    from .data import sparsity_statistics
+
+    choice("arch", arch, ARCHITECTURES)
+    fields = {"arch": arch, "n_inputs": activations.n_inputs, **given}
+    reasons: dict[str, str] = {}
+
+    def derive(name: str, value: Any, reason: str) -> None:
+        if name not in given:
+            fields[name] = value
+            reasons[name] = reason
+
+    low_dimensional = activations.n_inputs <= LOW_DIMENSIONS and arch in L0_STYLE
+    for name, value in (("steps", DEFAULT_STEPS), ("learning_rate", DEFAULT_LEARNING_RATE)):
+        fields.setdefault(name, value)
+    fields.setdefault("schedule", DEFAULT_SCHEDULE)
+    derive("n_instances", activations.n_instances, "one SAE per instance of the activations")
+    n_features = activations.n_features
+    if low_dimensional:
+        ratio, why = LOW_DIMENSION_LATENTS_PER_FEATURE, f" in {activations.n_inputs} ≤ {LOW_DIMENSIONS} dimensions"
+    else:
+        ratio, why = LATENTS_PER_FEATURE, ""
+    derive("n_latents", ratio * n_features, f"{ratio} × the {n_features} true features{why}")
+    # Every given value and size is checked, with the memory of the activations' draws, before any sample is drawn.
+    provisional = SAEConfig(**{**fields, **({} if "k" in given else {"k": 1})})
+    provisional.check_memory(activations.arrays["feature_probability"].shape[-1])
+    stats = sparsity_statistics(activations)
+    l0, energy = _pooled(stats.expected_l0), _pooled(stats.energy)
+    if given.get("n_instances", activations.n_instances) != activations.n_instances and activations.n_instances == 1:
+        l0, energy = np.repeat(l0, given["n_instances"]), np.repeat(energy, given["n_instances"])
+    l0_text = f"the expected number of active true features per sample, L = {stats.l0_source} = {_described(l0)}"
+    energy_text = (
+        f"e = E‖x‖² / L = {_described(energy)}, the energy of one active feature, from {stats.n_samples} samples"
+    )
+    n_latents = fields["n_latents"]
+    if arch == "topk":
+        k = [int(min(max(1, round(v)), n_latents)) for v in l0]
+        derive("k", _per_instance(k), f"{l0_text}, rounded, at least 1")
+        if max(l0) < 1:
+            derive(
+                "aux_coefficient",
+                0.0,
+                f"L = {_described(max(l0))} < 1: k = 1 latent already fires on every input, and the latents AuxK "
+                "revives come back to compete for the same few features",
+            )
+    elif arch == "batchtopk":
+        k = [float(min(v, n_latents)) for v in l0]
+        derive("k", _per_instance(k), f"{l0_text}: BatchTopK's k is a mean over the batch")
+    else:
+        if "k" not in given and n_latents < SAEConfig.k:  # unused, but checked against the latents
+            fields["k"] = 1
+        steps = fields["steps"]
+        share = int(PENALTY_WARMUP_SHARE * 100)
+        if isinstance(steps, int):
+            derive("penalty_warmup_steps", int(PENALTY_WARMUP_SHARE * steps), f"{share}% of the {steps} steps")
+    if arch in ("relu", "gated"):
+        factor = RELU_L1_PER_NORM if arch == "relu" else GATED_L1_PER_NORM
+        value = [float(f"{factor * math.sqrt(v):.3g}") for v in energy]
+        derive("l1_coefficient", _per_instance(value), f"{factor:g} × √e; {energy_text}")
+    elif arch == "jumprelu":
+        value = [float(f"{JUMPRELU_L0_PER_ENERGY * v:.3g}") for v in energy]
+        derive("l0_coefficient", _per_instance(value), f"{JUMPRELU_L0_PER_ENERGY:g} × e; {energy_text}")
+        threshold = math.sqrt(min(np.atleast_1d(fields["l0_coefficient"])))
+        if threshold > 0:
+            derive(
+                "jumprelu_initial_threshold",
+                float(f"{threshold:.3g}"),
+                "√l0_coefficient, the code at which firing pays its L0 cost (the smallest over the instances)",
+            )
+        derive(
+            "resampling", "inputs", "a JumpReLU latent below its threshold gets no gradient: dead ones are resampled"
+        )
+    batch = fields.get("batch_size", SAEConfig.batch_size)
+    p_min = float(np.min(activations.arrays["feature_probability"]))
+    if activations.sampler == "toy":
+        index = activations.arrays["truth_index"]
+        p_min = float(np.min(np.take_along_axis(activations.arrays["feature_probability"], index, axis=1)))
+    resampled = fields.get("resampling", "none") != "none" and arch in RESAMPLED_ARCHITECTURES
+    if resampled and isinstance(batch, int) and batch > 0:
+        window = max(MIN_DEAD_WINDOW, math.ceil(DEAD_FIRINGS / (p_min * batch)))
+        derive(
+            "dead_window",
+            window,
+            f"the steps in which the rarest true feature (p = {p_min:.3g}) fires {DEAD_FIRINGS} times at batch "
+            f"{batch}, at least {MIN_DEAD_WINDOW}",
+        )
+    return DerivedSettings(fields, reasons)
+
+
+__all__ = [
+    "SAEConfig",
+    "DerivedSettings",
+    "derive_settings",
+    "ARCHITECTURES",
+    "PER_INSTANCE",
+    "RESAMPLED_ARCHITECTURES",
+    "RESAMPLING",
+]

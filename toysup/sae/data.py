@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -269,7 +269,9 @@ def _draw_synthetic(options: dict, arrays: dict, key: jax.Array, batch_size: int
         fraction = jax.random.uniform(key_child, (batch_size, n_features))
     else:
         active = u < p
-        fraction = u / p  # uniform on [0, 1) given u < p: one draw serves event and magnitude
+        # Uniform on [0, 1) given u < p, and given u >= p too: one draw serves event and magnitude. (A child fires
+        # with its parent whatever its own u, so its magnitude must be uniform on either side of p.)
+        fraction = jnp.where(u < p, u / p, (u - p) / jnp.maximum(1 - p, 1e-12))
     n_parents, n_children = options["n_parents"], options["children_per_parent"]
     if n_parents:
         group = n_parents * (1 + n_children)
@@ -298,10 +300,76 @@ def _draw_toy(options: dict, arrays: dict, key: jax.Array, batch_size: int) -> t
     return h, codes[:, arrays["truth_index"]]
 
 
+STATISTICS_SAMPLES = 8192  # samples per instance behind sparsity_statistics' estimates
+STATISTICS_SEED = 0
+STATISTICS_ELEMENTS = 2**24  # at most this many true codes drawn for the estimates, over all instances
+
+
+class SparsityStatistics(NamedTuple):
+    """What the default SAE settings are derived from (see :func:`toysup.sae.config.derive_settings`).
+
+    Attributes:
+      expected_l0: per instance, the expected number of active true features per sample, L.
+      l0_source: how L was found: ``"Σ p_i"`` (the ground truth's firing probabilities) or ``"estimated"`` (the
+        mean count of active true codes over the samples, where the probabilities do not give it: hierarchies).
+      energy: per instance, E‖x‖² / L, the mean squared norm one active feature adds to an input (estimated from
+        the samples); its square root is the size of a typical active feature's contribution.
+      n_samples: the samples per instance behind the estimates.
+    """
+
+    expected_l0: np.ndarray
+    l0_source: str
+    energy: np.ndarray
+    n_samples: int
+
+
+def sparsity_statistics(activations: Activations, n_samples: int = STATISTICS_SAMPLES) -> SparsityStatistics:
+    """How sparse and how large ``activations`` are, per instance (see :class:`SparsityStatistics`).
+
+    L is Σ p_i over the true features when the firing probabilities give it (toy runs; synthetic sets without a
+    parent/child hierarchy, whose children ignore their own p_i), otherwise the mean number of active true codes
+    in ``n_samples`` samples (fewer when instances × features × samples would exceed ``STATISTICS_ELEMENTS``).
+    E‖x‖² is always estimated from the samples (seed ``STATISTICS_SEED``, never a
+    training or evaluation stream), so any sampler's magnitudes and geometry count.
+    """
+    # The draws are (instances, samples, features) arrays: fewer samples where the features are many, so that the
+    # estimate never needs more memory than the training it is for (whose budget is checked after it).
+    n_samples = int(max(1, min(n_samples, STATISTICS_ELEMENTS // (activations.n_instances * activations.n_features))))
+    options = activations.options
+    arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
+    keys = jax.random.split(jax.random.key(STATISTICS_SEED), activations.n_instances)
+
+    def one(arrays, key):
+        x, codes = draw(activations.sampler, options, arrays, key, n_samples)
+        return jnp.mean(jnp.sum(x**2, axis=-1)), jnp.mean(jnp.sum(codes > 0, axis=-1))
+
+    energy_total, counted = (np.asarray(v, np.float64) for v in jax.jit(jax.vmap(one))(arrays, keys))
+    probability = np.asarray(activations.arrays["feature_probability"], np.float64)
+    if activations.sampler == "toy":
+        l0 = np.take_along_axis(probability, activations.arrays["truth_index"], axis=1).sum(axis=1)
+        source = "Σ p_i"
+    elif dict(options)["n_parents"] == 0:
+        l0, source = probability.sum(axis=1), "Σ p_i"
+    else:
+        l0, source = counted, "estimated"
+    l0 = np.maximum(l0, 1.0 / n_samples)
+    return SparsityStatistics(l0, source, energy_total / l0, n_samples)
+
+
 def draw(sampler: str, options: tuple, arrays: dict, key: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
     """One instance's batch: inputs x (batch, inputs) and true codes c (batch, truth features)."""
     sample = {"toy": _draw_toy, "synthetic": _draw_synthetic}[sampler]
     return sample(dict(options), arrays, key, batch_size)
 
 
-__all__ = ["Activations", "draw", "stack", "synthetic_activations", "toy_activations", "zipf_probabilities", "FIRING"]
+__all__ = [
+    "Activations",
+    "SparsityStatistics",
+    "sparsity_statistics",
+    "draw",
+    "stack",
+    "synthetic_activations",
+    "toy_activations",
+    "zipf_probabilities",
+    "FIRING",
+]

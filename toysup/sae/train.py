@@ -31,6 +31,9 @@ from .models import LATENT_PARAMS, architecture, decoder_weights
 
 HISTORY = ("loss", "mse", "l0")
 RESAMPLED_ENCODER_SCALE = 0.2  # resampled encoder rows get 0.2 × the mean alive encoder norm (Bricken et al.)
+# JumpReLU's resampled rows get the full mean alive norm: a latent whose pre-activations stay below its threshold θ
+# gets no gradient at all (the step has none with respect to π), so at 0.2 × it would die again at once.
+RESAMPLED_JUMPRELU_ENCODER_SCALE = 1.0
 KEY_STREAMS = 3  # per instance: initialisation, data and evaluation keys
 
 
@@ -158,7 +161,8 @@ def _resample(
 ) -> tuple[dict, Any]:
     """Re-initialise dead latents: decoder row = a unit direction (random, or an input x − b_dec drawn with
     probability ∝ its squared reconstruction error), encoder row = that direction × 0.2 × the mean alive
-    encoder norm, biases 0; their Adam moments are zeroed."""
+    encoder norm (× 1 for ``jumprelu``, see ``RESAMPLED_JUMPRELU_ENCODER_SCALE``), biases 0, thresholds back to
+    their initial value; their Adam moments are zeroed."""
     key_choice, key_direction = jax.random.split(key)
     if config.resampling == "inputs":
         chosen = jax.random.categorical(key_choice, jnp.log(sample_error + 1e-12), shape=(config.n_latents,))
@@ -169,8 +173,9 @@ def _resample(
     encoder_norm = jnp.linalg.norm(params["W_enc"], axis=-1)
     alive_norm = jnp.sum(jnp.where(dead, 0.0, encoder_norm)) / jnp.maximum(jnp.sum(~dead), 1)
     alive_norm = jnp.where(jnp.any(~dead), alive_norm, 1.0)
+    encoder_scale = RESAMPLED_JUMPRELU_ENCODER_SCALE if config.arch == "jumprelu" else RESAMPLED_ENCODER_SCALE
     replacement = {
-        "W_enc": direction * RESAMPLED_ENCODER_SCALE * alive_norm,
+        "W_enc": direction * encoder_scale * alive_norm,
         "b_enc": jnp.zeros(config.n_latents),
         "r_mag": jnp.zeros(config.n_latents),
         "b_mag": jnp.zeros(config.n_latents),
