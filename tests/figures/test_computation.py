@@ -119,7 +119,7 @@ def test_superposition_below_the_baseline_passes():
     assert ratio[0] == pytest.approx(1.0, abs=0.03) and np.all(ratio[1:] < computation.BEATS_BASELINE)
     assert result["n100_computed_features_per_sparsity"] == [20, 29, 29]
     assert result["n100_more_features_computed_than_neurons_(not_required)"] is False
-    assert result["not_reproduced"] == ["more features computed than neurons (40; not required): at most 29"]
+    assert result["not_reproduced"] == ["More features computed than neurons (40; not required): at most 29."]
 
 
 def test_the_monosemantic_solution_itself_fails():
