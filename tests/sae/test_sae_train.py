@@ -119,3 +119,32 @@ def test_a_diverging_sae_raises_after_its_first_chunk():
     with pytest.raises(toysup.DivergedError, match="^diverged at step 0: the loss became non-finite"):
         sae.train_sae(config, data, chunk_steps=100, progress=False, on_chunk=lambda done, total: chunks.append(done))
     assert not chunks  # stopped after the first of 50 chunks
+
+
+def test_topk_training_loss_in_gathered_form_equals_the_dense_code():
+    # The training loss gathers the k selected latents per sample instead of multiplying dense (batch, latents)
+    # codes: its value, gradients, L0 and fired latents must be those of the dense encode/decode.
+    import jax
+    import jax.numpy as jnp
+
+    from toysup.sae.models import architecture
+    from toysup.sae.train import static_config
+
+    config = sae.SAEConfig(arch="topk", n_inputs=16, n_latents=64, k=4, aux_coefficient=0.0)
+    arch = architecture(static_config(config))
+    params = arch.init(jax.random.key(0))
+    params = {**params, "b_dec": 0.1 * jnp.ones(16), "b_enc": jnp.linspace(-0.2, 0.2, 64)}
+    x = jax.random.normal(jax.random.key(1), (32, 16))
+    hyper = {"k": jnp.asarray(3.0)}  # below the compiled k_max = 4: the fourth value must be dropped
+
+    def dense(p):
+        return jnp.mean(jnp.sum((x - arch.decode(p, arch.encode(p, x, hyper))) ** 2, -1))
+
+    (loss, parts), grads = jax.value_and_grad(arch.loss, has_aux=True)(params, x, 0, jnp.zeros(64, bool), hyper)
+    expected, expected_grads = jax.value_and_grad(dense)(params)
+    assert loss == pytest.approx(float(expected), rel=1e-6)
+    for name in expected_grads:
+        np.testing.assert_allclose(grads[name], expected_grads[name], atol=1e-6, err_msg=name)
+    codes = arch.encode(params, x, hyper)
+    assert float(parts["l0"]) == 3.0 == float(jnp.mean(jnp.sum(codes != 0, -1)))
+    np.testing.assert_array_equal(parts["fired"], jnp.any(codes > 0, axis=0))

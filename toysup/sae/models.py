@@ -185,11 +185,26 @@ def _topk(config: SAEConfig) -> Architecture:
 
     def loss(params, x, step, dead, hyper):
         pre = pre_activation(params, x)
-        f = jnp.where(_top_k_mask(pre, hyper["k"], int(config.k_max)), jax.nn.relu(pre), 0.0)
-        total, mse, error = _reconstruction_with_aux_k(config, params, x, decode(params, f), pre, dead)
-        return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}
+        index, codes = _gathered_top_k(config, params, x, pre, hyper["k"])
+        x_hat = jnp.einsum("bk,bkd->bd", codes, decoder_weights(params)[index]) + params["b_dec"]
+        total, mse, error = _reconstruction_with_aux_k(config, params, x, x_hat, pre, dead)
+        fired = jnp.zeros(config.n_latents, bool).at[index].max(codes > 0)
+        return total, {"mse": mse, "fired": fired, "sample_error": error, "l0": jnp.mean(jnp.sum(codes != 0, -1))}
 
     return Architecture(init, encode, decode, loss, _normalise_decoder)
+
+
+def _gathered_top_k(config: SAEConfig, params: dict, x: jax.Array, pre: jax.Array, k: jax.Array):
+    """TopK's code in gathered form, for training: per sample the latents of the k_max largest pre-activations
+    (batch, k_max) and their ReLU'd values, 0 past the instance's k. The selection has no gradient, so the values
+    are recomputed from the gathered encoder rows: the decoder, its gradient and the encoder's gradient then cost
+    k_max rows per sample instead of dense (batch, latents) products (only the selection needs every latent).
+    Mathematically the dense ``encode`` and ``decode``; float rounding differs."""
+    k_max = int(config.k_max)
+    index = jax.lax.top_k(jax.lax.stop_gradient(pre), k_max)[1]
+    centred = x - params["b_dec"]
+    values = jnp.einsum("bkd,bd->bk", params["W_enc"][index], centred) + params["b_enc"][index]
+    return index, jnp.where(jnp.arange(k_max) < k, jax.nn.relu(values), 0.0)
 
 
 def _reconstruction_with_aux_k(config: SAEConfig, params, x, x_hat, pre, dead):
