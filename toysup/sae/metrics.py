@@ -220,23 +220,21 @@ def evaluate(result: Any, activations: Any, *, n_samples: int = 16_384) -> dict[
     Returns name -> array of shape (instances,). The samples come from the evaluation key stream of the run's
     seed, never the training stream.
     """
-    from .train import check_activations, hyper_arrays, instance_keys, static_config
+    from .train import check_activations
 
-    config = result.config
-    activations = check_activations(config, activations)
-    run = _sampler(static_config(config), activations.sampler, activations.options, n_samples)
-    _, _, eval_keys = instance_keys(config.seed, config.n_instances, getattr(result, "instance_ids", None))
-    hyper = hyper_arrays(config)
-    rows = []
-    for i in range(config.n_instances):
-
-        def one(tree: dict, i: int = i) -> dict:
-            return {name: jnp.asarray(value[i]) for name, value in tree.items()}
-
-        x, x_hat, codes, true_codes = (
-            np.asarray(a) for a in run(one(result.params), one(activations.arrays), one(hyper), eval_keys[i])
+    activations = check_activations(result.config, activations)
+    drawn = samples(result, activations, n_samples=n_samples)
+    rows = [
+        summary(
+            result.decoder[i],
+            activations.truth[i],
+            drawn["x"][i],
+            drawn["x_hat"][i],
+            drawn["codes"][i],
+            drawn["true_codes"][i],
         )
-        rows.append(summary(result.decoder[i], activations.truth[i], x, x_hat, codes, true_codes))
+        for i in range(result.config.n_instances)
+    ]
     return {name: np.asarray([row[name] for row in rows]) for name in rows[0]}
 
 
