@@ -52,6 +52,24 @@ def penalty_fields(arch: str, values: tuple) -> dict[str, Any]:
     return fields
 
 
+def train_grid(arch: str, dictionaries: list, penalties: list, spec: dict[str, Any]) -> tuple[Any, Any]:
+    """One SAE per (penalty, seed) of ``arch``, penalty-major, seed s on ``dictionaries[s]``, trained as instances of
+    one compiled run with ``spec``'s latents and training settings; returns (result, the stacked activations)."""
+    from ..sae import SAEConfig, stack, train_sae
+
+    seeds = len(dictionaries)
+    activations = stack([dictionaries[seed] for _ in penalties for seed in range(seeds)])
+    config = SAEConfig(
+        arch=arch,
+        n_inputs=activations.n_inputs,
+        n_latents=spec["n_latents"],
+        n_instances=len(penalties) * seeds,
+        **penalty_fields(arch, tuple(p for p in penalties for _ in range(seeds))),
+        **spec["training"][arch],
+    )
+    return train_sae(config, activations, progress=False, chunk_steps=500), activations
+
+
 def random_mcc(truth: np.ndarray, n_latents: int, draws: int = 4, seed: int = 0) -> float:
     """The MCC of a random dictionary: ``n_latents`` Gaussian unit rows against ``truth`` (features, inputs), the
     mean over ``draws`` dictionaries. What an untrained or failed SAE scores."""

@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..sae import SAEConfig, evaluate, synthetic_activations, train_sae
-from ..sae.data import stack
+from ..sae import evaluate, synthetic_activations
 from ..sae.metrics import absorption, hierarchy_pairs, samples
-from ._sae import ARCH_LABELS, BEATS_RANDOM, penalty_fields, random_mcc, training
+from ._sae import ARCH_LABELS, BEATS_RANDOM, random_mcc, train_grid, training
 
 NAME = "sae_absorption"
 TITLE = "Feature absorption on a hierarchy"
@@ -91,21 +90,12 @@ def run(quick: bool, out: Path) -> dict:
     }
     for arch in QUICK_ARCHS if quick else ARCHS:
         penalties = spec["penalties"][arch]
-        activations = stack([dictionaries[seed] for _ in penalties for seed in range(seeds)])  # penalty-major
-        config = SAEConfig(
-            arch=arch,
-            n_inputs=hierarchy["n_inputs"],
-            n_latents=spec["n_latents"],
-            n_instances=len(penalties) * seeds,
-            **penalty_fields(arch, tuple(p for p in penalties for _ in range(seeds))),
-            **spec["training"][arch],
-        )
-        result = train_sae(config, activations, progress=False, chunk_steps=500)
+        result, activations = train_grid(arch, dictionaries, penalties, spec)
         scores = evaluate(result, activations, n_samples=spec["n_samples"])
         drawn = samples(result, activations, n_samples=spec["n_samples"])
         measures = [
             absorption(drawn["codes"][i], drawn["true_codes"][i], result.decoder[i], activations.truth[i], pairs)
-            for i in range(config.n_instances)
+            for i in range(result.config.n_instances)
         ]
         shape = (len(penalties), seeds)
 

@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..sae import SAEConfig, evaluate, synthetic_activations, train_sae
-from ..sae.data import stack
+from ..sae import evaluate, synthetic_activations
 from ..sae.metrics import at_matched_l0
-from ._sae import ARCH_LABELS, penalty_fields, random_mcc, t_interval, training
+from ._sae import ARCH_LABELS, random_mcc, t_interval, train_grid, training
 
 NAME = "sae_architectures"
 TITLE = "SAE architectures at matched L0, over seeds"
@@ -93,16 +92,7 @@ def run(quick: bool, out: Path) -> dict:
     }
     for arch in QUICK_ARCHS if quick else ARCHS:
         penalties = spec["penalties"][arch]
-        activations = stack([dictionaries[seed] for _ in penalties for seed in range(seeds)])  # penalty-major
-        config = SAEConfig(
-            arch=arch,
-            n_inputs=spec["data"]["n_inputs"],
-            n_latents=spec["n_latents"],
-            n_instances=len(penalties) * seeds,
-            **penalty_fields(arch, tuple(p for p in penalties for _ in range(seeds))),
-            **spec["training"][arch],
-        )
-        result = train_sae(config, activations, progress=False, chunk_steps=500)
+        result, activations = train_grid(arch, dictionaries, penalties, spec)
         scores = evaluate(result, activations, n_samples=spec["n_samples"])
         shape = (len(penalties), seeds)
         l0, mcc = scores["l0"].reshape(shape), scores["mcc"].reshape(shape)
