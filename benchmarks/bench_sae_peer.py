@@ -17,6 +17,7 @@ reaches counts the floating-point work of one step (multiply-adds × 2, the dens
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -103,8 +104,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.peer_script.is_file():
         parser.error(f"--peer-script: no such file {args.peer_script}")
-
-    import os
 
     import jax
 

@@ -146,9 +146,8 @@ def run_phase(
     empirical = np.where(diverged, UNCLASSIFIED, empirical)
     importance = np.asarray(spec.axes[0].values)
     probability = np.asarray(spec.axes[1].values)
-    theoretical = theory.theoretical_phase(probability[None, :], importance[:, None], n_features=n_features)
-    candidates = theory.candidate_losses_2 if n_features == 2 else theory.candidate_losses_3
-    theoretical_loss = candidates(probability[None, :], importance[:, None]).min(axis=-1)
+    candidates = theory.candidate_losses(probability[None, :], importance[:, None], n_features)
+    theoretical, theoretical_loss = np.argmin(candidates, axis=-1), candidates.min(axis=-1)  # theory.theoretical_phase
     names = theory.PHASE_LABELS_2 if n_features == 2 else theory.PHASE_LABELS_3
     result = {
         "features": n_features,

@@ -226,15 +226,18 @@ def candidate_losses_3(feature_probability, importance) -> np.ndarray:
     return np.stack([imp * var, var, (1.0 + imp) * fstar, 2.0 * fstar], axis=-1)
 
 
+def candidate_losses(feature_probability, importance, n_features: int = 2) -> np.ndarray:
+    """:func:`candidate_losses_2` or :func:`candidate_losses_3` by ``n_features``: shape broadcast(p, I) + (labels,)."""
+    if n_features == 2:
+        return candidate_losses_2(feature_probability, importance)
+    if n_features == 3:
+        return candidate_losses_3(feature_probability, importance)
+    raise ValueError(f"n_features must be 2 or 3, got {n_features!r}")
+
+
 def theoretical_phase(feature_probability, importance, n_features: int = 2) -> np.ndarray:
     """Integer label (index into PHASE_LABELS_2 / PHASE_LABELS_3) of the lowest-loss candidate."""
-    if n_features == 2:
-        losses = candidate_losses_2(feature_probability, importance)
-    elif n_features == 3:
-        losses = candidate_losses_3(feature_probability, importance)
-    else:
-        raise ValueError(f"n_features must be 2 or 3, got {n_features!r}")
-    return np.argmin(losses, axis=-1)
+    return np.argmin(candidate_losses(feature_probability, importance, n_features), axis=-1)
 
 
 def agreement(labels_a, labels_b) -> float:
