@@ -145,7 +145,7 @@ def run_figures(result: toysup.TrainResult) -> dict[str, Any]:
     shown = min(config.n_instances, MAX_SHOWN_INSTANCES)
     W, b = result.W[:shown], result.b[:shown]
     probability = config.feature_probability_array()[:shown, 0]
-    titles = [f"1−S = {p:.3g}" for p in probability]
+    titles = [f"p = {p:.3g}" for p in probability]
     figures = {}
     if config.n_hidden == 2:
         figures["directions"] = plots.feature_directions_2d(W, config.importance_array()[0], titles=titles)
@@ -155,7 +155,7 @@ def run_figures(result: toysup.TrainResult) -> dict[str, Any]:
         plt.close(fig)
     summary = metrics.summary(W)
     table = {
-        "1 − S": probability,
+        "p": probability,
         "final loss": result.final_loss[:shown],
         "features represented": summary["n_represented"],
         "D* = m/‖W‖²": summary["dimensions_per_feature"],
@@ -179,7 +179,7 @@ def run_summary(result: toysup.TrainResult) -> dict[str, Any]:
     frobenius = np.sum(W**2, axis=(-2, -1))
     return {
         "model": np.arange(shown),
-        "1 − S (first feature)": result.config.feature_probability_array()[:shown, 0],
+        "p (first feature)": result.config.feature_probability_array()[:shown, 0],
         "final loss": result.final_loss[:shown],
         "features represented": np.sum(norms > metrics.REPRESENTED_NORM, axis=-1),
         "D* = m/‖W‖²": np.where(frobenius > 0, W.shape[-2] / np.where(frobenius > 0, frobenius, 1.0), 0.0),

@@ -156,7 +156,7 @@ def phase_diagram(
     """Empirical beside theoretical phase diagram: regions coloured and labelled, both axes log-scaled.
 
     Args:
-      feature_probability: (columns,) the x axis, 1 − S.
+      feature_probability: (columns,) the x axis, p (the paper's 1 − S).
       importance: (rows,) the y axis, the extra feature's relative importance.
       empirical, theoretical: int label grids (rows, columns); −1 marks an unclassified cell.
       labels: the name of each label.
@@ -179,7 +179,7 @@ def phase_diagram(
         )
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("feature probability 1 − S")
+        ax.set_xlabel("feature probability p")
         ax.set_title(title)
     axes[0].set_ylabel("relative importance of the extra feature")
     handles = [Patch(color=PHASE_COLORS[i], label=name) for i, name in enumerate(labels)]
@@ -219,11 +219,11 @@ DIMENSION_FRACTIONS = ((1, 1), (3, 4), (2, 3), (1, 2), (2, 5), (3, 8))  # the pa
 def dimensions_per_feature_curve(
     inverse_probability: np.ndarray, dims_per_feature: np.ndarray, levels: Sequence[float] = (1.0, 0.5)
 ) -> Figure:
-    """D* = m / ‖W‖_F² against 1/(1 − S) on a log axis, with dashed reference lines at ``levels`` (paper Sec. 7,
-    "Uniform Superposition": D* sticks at 1 and 1/2).
+    """D* = m / ‖W‖_F² against 1/p (the paper's 1/(1 − S)) on a log axis, with dashed reference lines at
+    ``levels`` (paper Sec. 7, "Uniform Superposition": D* sticks at 1 and 1/2).
 
     Args:
-      inverse_probability: (instances,) 1/(1 − S) of each model.
+      inverse_probability: (instances,) 1/p of each model.
       dims_per_feature: (instances,) D* of each model.
     """
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
@@ -232,7 +232,7 @@ def dimensions_per_feature_curve(
     ax.plot(inverse_probability, dims_per_feature, "o-", color="k", ms=3.5, lw=1)
     ax.set_xscale("log")
     ax.set_ylim(0, 1.1)
-    ax.set_xlabel("1 / (1 − S)")
+    ax.set_xlabel("1 / p")
     ax.set_ylabel("dimensions per feature  m / ‖W‖²_F")
     fig.tight_layout()
     return fig
@@ -249,7 +249,7 @@ def feature_dimensionality_scatter(
     fractions the paper finds D_i sticks to (paper Sec. 7, "Feature Dimensionality"); D* as a line if given.
 
     Args:
-      inverse_probability: (instances,) 1/(1 − S).
+      inverse_probability: (instances,) 1/p.
       dimensionality: (instances, features) D_i; features below ``min_dimensionality`` (not learned) are hidden.
       dims_per_feature: optional (instances,) D*.
     """
@@ -270,7 +270,7 @@ def feature_dimensionality_scatter(
         ax.legend(fontsize=8, loc="upper right", frameon=False)
     ax.set_xscale("log")
     ax.set_ylim(0, 1.1)
-    ax.set_xlabel("1 / (1 − S)")
+    ax.set_xlabel("1 / p")
     ax.set_ylabel("feature dimensionality D_i")
     fig.tight_layout()
     return fig
@@ -413,7 +413,7 @@ def phase_diagrams(results: Sequence[dict]) -> Figure:
             )
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_xlabel("feature probability 1 − S")
+            ax.set_xlabel("feature probability p")
             name = "trained" if key == "empirical" else "theory"
             ax.set_title(f"n={result['features']}, m={result['hidden']}: {name}", fontsize=10)
         axes[row, 0].set_ylabel("relative importance of the extra feature")

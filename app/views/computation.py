@@ -22,7 +22,11 @@ with st.sidebar:
     n_hidden = st.slider("neurons m", 2, 40, 10, key=f"{KEY}_hidden")
     decay = st.slider("importance decay r", 0.5, 1.0, 0.8, 0.05, key=f"{KEY}_decay")
     probability = st.select_slider(
-        "lowest feature probability 1 − S", shared.PROBABILITIES, value=0.01, key=f"{KEY}_probability"
+        "lowest feature probability p",
+        shared.PROBABILITIES,
+        value=0.01,
+        key=f"{KEY}_probability",
+        help="How often each feature is non-zero; the paper's sparsity is S = 1 − p.",
     )
     n_models = st.slider("models across sparsity", 1, 5, 3, key=f"{KEY}_models")
     steps = st.select_slider("steps", shared.STEPS, value=3000, key=f"{KEY}_steps")
@@ -47,12 +51,12 @@ if shown is not None:
     probabilities = shown.feature_probability_array()[:, 0]
     W1, W2 = result.params["W1"], result.params["W2"]
     shared.show(
-        plots.neuron_feature_weights(W1, shown.importance_array()[0], titles=[f"1−S = {p:.3g}" for p in probabilities])
+        plots.neuron_feature_weights(W1, shown.importance_array()[0], titles=[f"p = {p:.3g}" for p in probabilities])
     )
     shares = [top_feature_share(W) for W in W1]
     st.dataframe(
         {
-            "1 − S": probabilities,
+            "p": probabilities,
             "features computed": [computed_features(a, b) for a, b in zip(W1, W2)],
             "neurons": [shown.n_hidden] * len(probabilities),
             "polysemantic neurons": [int(np.sum(s < MONOSEMANTIC_SHARE)) for s in shares],

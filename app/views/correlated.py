@@ -23,7 +23,11 @@ with st.sidebar:
     n_sets = st.slider("number of sets", 1, 4, 2, key=f"{KEY}_sets")
     set_size = st.slider("features per set", 2, 3, 2, key=f"{KEY}_size")
     probability = st.select_slider(
-        "lowest feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+        "lowest feature probability p",
+        shared.PROBABILITIES,
+        value=0.05,
+        key=f"{KEY}_probability",
+        help="How often each feature is non-zero; the paper's sparsity is S = 1 − p.",
     )
     n_models = st.slider("models across sparsity", 1, 6, 3, key=f"{KEY}_models")
     steps = st.select_slider("steps", shared.STEPS, value=2000, key=f"{KEY}_steps")
@@ -50,13 +54,13 @@ if shown is not None:
     probabilities = shown.feature_probability_array()[:, 0]
     shared.show(
         plots.feature_directions_2d(
-            result.W, set_of_feature.astype(float), titles=[f"1−S = {p:.3g}" for p in probabilities]
+            result.W, set_of_feature.astype(float), titles=[f"p = {p:.3g}" for p in probabilities]
         )
     )
     W = result.W[-1]
     unit = W / np.maximum(np.linalg.norm(W, axis=0), 1e-9)
     st.markdown(
-        f"**Cosines between feature directions** at 1 − S = {probabilities[-1]:.3g} "
+        f"**Cosines between feature directions** at p = {probabilities[-1]:.3g} "
         "(+1 same direction, 0 orthogonal, −1 antipodal):"
     )
     st.dataframe(np.round(unit.T @ unit, 2))

@@ -37,7 +37,14 @@ st.markdown(
 with st.sidebar:
     n_features = st.slider("features n", 10, 400, 100, 10, key=f"{KEY}_features")
     n_hidden = st.slider("hidden dimensions m", 2, 30, 10, key=f"{KEY}_hidden")
-    n_models = st.slider("sparsities (1/(1−S) from 1 to 20)", 2, 20, 10, key=f"{KEY}_models")
+    n_models = st.slider(
+        "sparsities (1/p from 1 to 20)",
+        2,
+        20,
+        10,
+        key=f"{KEY}_models",
+        help="Models at feature probabilities p from 1 down to 1/20; the paper's axis 1/(1 − S) is 1/p.",
+    )
     steps = st.select_slider("steps", shared.STEPS, value=2000, key=f"{KEY}_steps")
 
 probabilities = tuple(float(p) for p in 20.0 ** -np.linspace(0, 1, n_models))

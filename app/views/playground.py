@@ -20,9 +20,13 @@ with st.sidebar:
     n_hidden = st.slider("hidden dimensions m", 1, 10, 2, key=f"{KEY}_hidden")
     model = st.selectbox("model", MODEL_KINDS, index=MODEL_KINDS.index("relu_output"), key=f"{KEY}_model")
     probability = st.select_slider(
-        "feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+        "feature probability p",
+        shared.PROBABILITIES,
+        value=0.05,
+        key=f"{KEY}_probability",
+        help="How often each feature is non-zero; the paper's sparsity is S = 1 − p.",
     )
-    n_models = st.slider("models across sparsity (1 − S from 1 down to the value above)", 1, 8, 1, key=f"{KEY}_models")
+    n_models = st.slider("models across sparsity (p from 1 down to the value above)", 1, 8, 1, key=f"{KEY}_models")
     decay = st.slider("importance decay r (I_i = r^i)", 0.5, 1.0, 0.9, 0.05, key=f"{KEY}_decay")
     st.header("Training")
     steps = st.select_slider("steps", shared.STEPS, value=2000, key=f"{KEY}_steps")

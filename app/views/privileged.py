@@ -22,7 +22,11 @@ with st.sidebar:
     n_hidden = st.slider("neurons m", 1, 10, 5, key=f"{KEY}_hidden")
     decay = st.slider("importance decay r", 0.5, 1.0, 0.75, 0.05, key=f"{KEY}_decay")
     probability = st.select_slider(
-        "lowest feature probability 1 − S", shared.PROBABILITIES, value=0.01, key=f"{KEY}_probability"
+        "lowest feature probability p",
+        shared.PROBABILITIES,
+        value=0.01,
+        key=f"{KEY}_probability",
+        help="How often each feature is non-zero; the paper's sparsity is S = 1 − p.",
     )
     n_models = st.slider("models across sparsity", 1, 6, 4, key=f"{KEY}_models")
     steps = st.select_slider("steps", shared.STEPS, value=3000, key=f"{KEY}_steps")
@@ -46,13 +50,13 @@ if shown is not None:
     probabilities = shown.feature_probability_array()[:, 0]
     shared.show(
         plots.neuron_feature_weights(
-            result.W, shown.importance_array()[0], titles=[f"1−S = {p:.3g}" for p in probabilities]
+            result.W, shown.importance_array()[0], titles=[f"p = {p:.3g}" for p in probabilities]
         )
     )
     shares = [top_feature_share(W) for W in result.W]
     st.dataframe(
         {
-            "1 − S": probabilities,
+            "p": probabilities,
             "monosemantic neurons": [int(np.sum(s >= MONOSEMANTIC_SHARE)) for s in shares],
             "polysemantic neurons": [int(np.sum(s < MONOSEMANTIC_SHARE)) for s in shares],
             "features represented": [int(np.sum(represented(W))) for W in result.W],

@@ -130,7 +130,11 @@ with st.sidebar:
         n_features = st.slider("features n", 2, 20, 6, key=f"{KEY}_features")
         n_hidden = st.slider("hidden dimensions m", 2, 10, 2, key=f"{KEY}_hidden")
         probability = st.select_slider(
-            "feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+            "feature probability p",
+            shared.PROBABILITIES,
+            value=0.05,
+            key=f"{KEY}_probability",
+            help="How often each feature is non-zero; the paper's sparsity is S = 1 − p.",
         )
         toy_steps = st.select_slider("toy steps", shared.STEPS, value=2000, key=f"{KEY}_toy_steps")
     st.header("Sparse autoencoder")

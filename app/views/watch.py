@@ -61,7 +61,11 @@ with st.sidebar:
     n_features = st.slider("features n", 2, 20, 5, key=f"{KEY}_features")
     n_hidden = st.slider("hidden dimensions m", 1, 10, 2, key=f"{KEY}_hidden")
     probability = st.select_slider(
-        "feature probability 1 − S", shared.PROBABILITIES, value=0.05, key=f"{KEY}_probability"
+        "feature probability p",
+        shared.PROBABILITIES,
+        value=0.05,
+        key=f"{KEY}_probability",
+        help="How often each feature is non-zero; the paper's sparsity is S = 1 − p.",
     )
     decay = st.slider("importance decay r", 0.5, 1.0, 0.9, 0.05, key=f"{KEY}_decay")
     steps = st.select_slider("steps", shared.STEPS, value=3000, key=f"{KEY}_steps")

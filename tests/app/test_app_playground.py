@@ -25,7 +25,7 @@ def test_playground_trains_and_shows_the_geometry():
     assert_clean(app)
     assert count(app, "image") == 3  # directions, WᵀW/bias/norms, loss
     table = app.dataframe[0].value
-    np.testing.assert_allclose(table["1 − S"], [1.0, 0.05], rtol=1e-6)
+    np.testing.assert_allclose(table["p"], [1.0, 0.05], rtol=1e-6)
     assert count(app, "download_button") == 1
     app.slider(key="playground_features").set_value(3).run()  # a changed setting keeps the last model shown
     assert_clean(app)

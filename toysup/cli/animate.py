@@ -55,7 +55,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         return interrupted(0, config.steps)
     steps = snapshot_steps(len(snapshots), args.every, result.steps_done)
     probability = config.feature_probability_array()[:, 0]
-    titles = [f"1−S = {p:.3g}" for p in probability] if config.n_instances > 1 else None
+    titles = [f"p = {p:.3g}" for p in probability] if config.n_instances > 1 else None
     path = animation.save_animation(
         snapshots,
         steps,

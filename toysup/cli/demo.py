@@ -81,7 +81,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     io.save(result, out / "run", overwrite=replace, owner=DEMO_OWNER)
     probability = config.feature_probability_array()[:, 0]
     fig = plots.feature_directions_2d(
-        result.W, config.importance_array()[0], titles=[f"1−S = {p:.3g}" for p in probability]
+        result.W, config.importance_array()[0], titles=[f"p = {p:.3g}" for p in probability]
     )
     write_figure(out / "demo.png", fig, dpi=150)
     print(summarise(result))

@@ -77,7 +77,8 @@ def add_train_flags(parser: argparse.ArgumentParser, defaults: ToyConfig) -> Non
         type=number_list("feature_probability"),
         nargs="+",
         default=None,
-        help="1 - sparsity: one value, or one per instance (e.g. 1,0.3,0.1)",
+        help="feature probability p, how often each feature is non-zero (the paper's sparsity S = 1 − p): "
+        "one value, or one per instance (e.g. 1,0.3,0.1)",
     )
     add(
         "--importance",

@@ -53,5 +53,5 @@ def jsonable(value: Any, digits: int = 6) -> Any:
 
 
 def sparsity_label(feature_probability: float) -> str:
-    """'S = 0.9' style panel title from a feature probability 1 − S."""
-    return f"S = {1 - feature_probability:.3g}"
+    """'p = 0.1' style panel title from a feature probability p (the paper's sparsity is S = 1 − p)."""
+    return f"p = {feature_probability:.3g}"

@@ -104,7 +104,7 @@ def plot(data: dict) -> Figure:
     )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("1 / (1 − S)")
+    ax.set_xlabel("1 / p")
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

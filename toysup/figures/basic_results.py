@@ -1,11 +1,12 @@
 """Figure 2: linear and ReLU-output models across sparsity (Elhage et al. 2022, Sec. 2 "Demonstrating
 Superposition", "Basic Results").
 
-n = 20 features of importance 0.7^i in m = 5 dimensions. A linear model (dense features) beside ReLU-output models
-at sparsity S = 0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999. Each column shows WᵀW, the bias b and the feature norms
-‖W_i‖ coloured by interference. Claim: the linear model keeps exactly the m most important features, orthogonally;
-the ReLU model represents more features as sparsity rises; the features that enter superposition are the less
-important ones (the most important stay dedicated), and they enter it first as antipodal pairs.
+n = 20 features of importance 0.7^i in m = 5 dimensions. A linear model (dense features) beside ReLU-output models at
+feature probability p = 1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001 (the paper's sparsity S = 1 − p = 0, 0.7, …, 0.999). Each
+column shows WᵀW, the bias b and the feature norms ‖W_i‖ coloured by interference. Claim: the linear model keeps exactly
+the m most important features, orthogonally; the ReLU model represents more features as sparsity rises; the features
+that enter superposition are the less important ones (the most important stay dedicated), and they enter it first as
+antipodal pairs.
 
 Every sparsity is trained with several seeds (extra instances of the same run): the spread of the represented count
 over seeds is the noise a fall in the count must exceed to count as a fall. Every loss is compared with the best
@@ -35,7 +36,7 @@ CAPTION = (
 )
 SPARSITIES = (0.0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999)
 # Independent models per sparsity (seed-major instances). Quick mode trains one: no noise is measured then, so any
-# fall of the count fails; with more, 2000 steps leave one seed's S = 0.7 model with feature 2 superposed and
+# fall of the count fails; with more, 2000 steps leave one seed's p = 0.3 model with feature 2 superposed and
 # feature 3 or 4 dedicated, which the full 10,000 steps resolve.
 SEEDS = 4
 DEDICATED_INTERFERENCE = 0.1  # a represented feature with less interference than this has its own dimension
@@ -90,7 +91,7 @@ def run(quick: bool, out: Path) -> dict:
 def plot(data: dict) -> Figure:
     W = np.concatenate([np.asarray(data["linear_W"])[None], np.asarray(data["relu_W"])[0]])
     b = np.concatenate([np.asarray(data["linear_b"])[None], np.asarray(data["relu_b"])[0]])
-    titles = ["linear, S = 0"] + [f"ReLU, {sparsity_label(1 - s)}" for s in data["sparsity"]]
+    titles = ["linear, p = 1"] + [f"ReLU, {sparsity_label(1 - s)}" for s in data["sparsity"]]
     return plots.gram_and_bias(W, b, titles=titles)
 
 

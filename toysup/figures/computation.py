@@ -23,8 +23,8 @@ Training recipe and what it reaches (issue 12). Nothing tried trains the n=100, 
 baseline at high sparsity, let alone below it; the recipe in :func:`experiment` is the best of what was tried within
 this package's options — Adam, learning rate 1e-2 with 1,000 steps of linear warm-up then a cosine decay, batch 512,
 10,000 steps, Xavier initialisation, best of 2 restarts — and the check reports the failure. With it, the loss over
-the baseline at 1 − S = 1, 0.3, 0.1, 0.03, 0.01 is 3.2×, 1.00×, 1.15×, 30×, 24× (15, 20, 23, 24, 22 features
-computed; the full figure takes about 60 CPU-seconds). Other settings, loss over the baseline at 1 − S = 0.1, 0.03,
+the baseline at p = 1, 0.3, 0.1, 0.03, 0.01 is 3.2×, 1.00×, 1.15×, 30×, 24× (15, 20, 23, 24, 22 features
+computed; the full figure takes about 60 CPU-seconds). Other settings, loss over the baseline at p = 0.1, 0.03,
 0.01 (computed features in brackets), 10,000 steps, batch 512, seed 0 unless said:
 
 - the previous recipe (lr 1e-2, cosine, no warm-up, one restart): 36×, 55×, 62× (19, 12, 10);
@@ -50,7 +50,7 @@ lower learning rate, a warm-up or another batch size does not remove it: the rac
 weights, both moving about lr per step. (The dense model fails differently: it computes 15 of the 20 features that
 fit, the others lost entirely.) Started from the monosemantic solution (plus noise) instead, 5,000 steps of the same
 training go below the baseline — 0.88×, 0.72×, 1.00× at lr 1e-2 and 0.99×, 0.61×, 0.37× at lr 1e-3, with up to 26
-features computed at 1 − S = 0.01 — so solutions in superposition exist and are found from there; from a random start
+features computed at p = 0.01 — so solutions in superposition exist and are found from there; from a random start
 they are not.
 """
 
@@ -187,7 +187,7 @@ def plot(data: dict) -> Figure:
     ax.loglog(probability, baseline, "-", color="k", label=f"monosemantic: {n_hidden // 2} features exact")
     ax.loglog(probability, BEATS_BASELINE * baseline, "--", color="k", lw=0.8, label=f"{BEATS_BASELINE:g} × that")
     ax.loglog(probability, np.asarray(data["loss"]), "o", color="tab:red", label="trained (training loss)")
-    ax.set_xlabel("feature probability 1 − S")
+    ax.set_xlabel("feature probability p")
     ax.set_ylabel("loss")
     ax.set_title("n=100, m=40: loss against the monosemantic baseline", fontsize=9)
     ax.legend(fontsize=7)

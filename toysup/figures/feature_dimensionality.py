@@ -7,7 +7,7 @@ evenly but cluster at the fractions of small uniform polytopes — 1 (dedicated)
 1/2 (digon), 2/5 (pentagon), 3/8 (square antiprism).
 
 The check covers every model. Where D* ≥ 3/8 − 0.03 — the range of the listed fractions, where the paper makes its
-claim — learned features must cluster at them. Sparser, past 1/(1 − S) ≈ 6 in our runs, they do not: the D_i all
+claim — learned features must cluster at them. Sparser, past 1/p ≈ 6 in our runs, they do not: the D_i all
 sit together near D* and slide down with it (an even spread, as for a tight frame, where every D_i = D*). That
 regime is measured and reported as what it is: each of its models must be described by one of the two patterns,
 clustering at a fraction or sliding with D* (median D_i within 15% of D*).
@@ -30,8 +30,9 @@ TITLE = "Feature dimensionality clusters at simple fractions"
 SECTION = "Sec. 7, Feature Dimensionality"
 CAPTION = (
     "Dimensionality D_i of every learned feature of the figure-4 models (n=400, m=30), jittered sideways "
-    "at each 1/(1−S), over lines at 1, 3/4, 2/3, 1/2, 2/5 and 3/8; red: D* = m/‖W‖²_F. While D* ≥ 3/8 the "
-    "D_i cluster at those fractions; sparser (here past 1/(1−S) ≈ 6) they no longer do but slide down with D*."
+    "at each 1/p (the paper's 1/(1 − S)), over lines at 1, 3/4, 2/3, 1/2, 2/5 and 3/8; red: D* = m/‖W‖²_F. "
+    "While D* ≥ 3/8 the "
+    "D_i cluster at those fractions; sparser (here past 1/p ≈ 6) they no longer do but slide down with D*."
 )
 FRACTIONS = plots.DIMENSION_FRACTIONS
 WITHIN = 0.03  # a feature is "at" a fraction when |D_i − fraction| is at most this
@@ -117,7 +118,7 @@ def check(data: dict) -> dict:
     notes = []
     if sliding:
         notes.append(
-            f"Sparser than D* = 3/8 (1/(1−S) ≥ {min(sliding):.3g} here) the features no longer sit at the simple "
+            f"Sparser than D* = 3/8 (1/p ≥ {min(sliding):.3g} here) the features no longer sit at the simple "
             "fractions: their D_i slide down with D* (median D_i within 15% of D*), as an even spread would."
         )
     return {

@@ -1,9 +1,9 @@
 """Figure 1: five features in two dimensions, from dense to sparse (Elhage et al. 2022, Sec. 1 "Introduction").
 
-n = 5 features of importance 0.9^i, m = 2 hidden dimensions, ReLU output; the feature probability 1 − S falls from
-1 to 1/20 across instances (the reference notebook's 20^−t sweep). Claim: with dense features the model keeps an
-orthogonal basis of the two most important features and drops the rest (like PCA); with sparse features it keeps
-all five in superposition, as a regular pentagon.
+n = 5 features of importance 0.9^i, m = 2 hidden dimensions, ReLU output; the feature probability p (the paper's 1 − S)
+falls from 1 to 1/20 across instances (the reference notebook's 20^−t sweep). Claim: with dense features the model keeps
+an orthogonal basis of the two most important features and drops the rest (like PCA); with sparse features it keeps all
+five in superposition, as a regular pentagon.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ TITLE = "Feature dimensionality during training"
 SECTION = "Sec. 7, Learning Dynamics"
 CAPTION = (
     "Dimensionality D_i of every feature (one line each) of a uniform-superposition model (n=400, m=30, "
-    "1/(1−S)=2, Adam at lr 3e-3) through training on a log-time axis, above its loss: features sit at fractional "
+    "p = 1/2, Adam at lr 3e-3) through training on a log-time axis, above its loss: features sit at fractional "
     "levels (1/2, 2/3, 0) and jump between them; triangles (2/3) break into digons (1/2) and some features that "
     "died early jump back onto a level."
 )
@@ -54,8 +54,8 @@ FINAL_ON_LEVEL = 0.9  # share of learned features that must end on a fractional 
 
 
 def experiment(quick: bool) -> ToyConfig:
-    """Uniform importance at 1/(1 − S) = 2: most learned features end as digons (D = 1/2), a few as triangles
-    (2/3), and on the way features sit at both levels and at 0 and jump between them. (At 1/(1 − S) = 3, where
+    """Uniform importance at feature probability p = 1/2: most learned features end as digons (D = 1/2), a few as
+    triangles (2/3), and on the way features sit at both levels and at 0 and jump between them. (At p = 1/3, where
     every learned feature ends as a digon, the features rise together from the random start to 1/2 with almost no
     jump between levels; sparser settings of n = 400, m = 30 end off the fractional levels.) Adam at lr 3e-3, 3×
     the paper's 1e-3, so that the run converges in 40,000 steps (about a minute on 2 cores); at lr 5e-3 the

@@ -12,8 +12,8 @@ the angle from the fifth feature to its two neighbours (72° in the regular pent
 
 Where the collapse happens depends on the others' probability. With six seeds per ratio (10,000 steps), two digons
 become the lower-loss solution at about 5.6× sparser when the others have probability 0.02, 3.75× at 0.05 and 2.4×
-at 0.1: the paper's ~2.5× fits the others at S = 0.9, the setting used here (an earlier version of this figure used
-S = 0.95 and found the collapse at 3.6–4.0×).
+at 0.1: the paper's ~2.5× fits the others at feature probability p = 0.1 (the paper's sparsity S = 1 − p = 0.9),
+the setting used here (an earlier version of this figure used p = 0.05 and found the collapse at 3.6–4.0×).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def relative_probabilities(quick: bool) -> np.ndarray:
 
 def experiment(quick: bool) -> ToyConfig:
     """One instance per seed and relative probability of the fifth feature (seed-major: instance s·R + j is seed s
-    at ratio j); the others stay at 0.05."""
+    at ratio j); the others stay at ``BASE_PROBABILITY``."""
     relative = relative_probabilities(quick)
     seeds = 4 if quick else SEEDS
     probability = np.full((seeds * len(relative), 5), BASE_PROBABILITY)
@@ -155,7 +155,7 @@ def plot(data: dict) -> Figure:
     threshold = collapse(W, relative)[2]
     for ax in (angle, norm):
         ax.set_xscale("log")
-        ax.set_xlabel("p₅ / p (the others' p = 0.05)")
+        ax.set_xlabel(f"p₅ / p (the others' p = {data.get('base_probability', BASE_PROBABILITY):g})")
         ax.axvline(1.0, color="0.6", ls="--", lw=0.8)
         ax.axvline(1.0 / PAPER_COLLAPSE_SPARSER, color="tab:blue", ls=":", lw=1)
         if threshold is not None:

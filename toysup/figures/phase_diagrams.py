@@ -1,11 +1,11 @@
 """Figure 3: empirical and theoretical phase diagrams (Elhage et al. 2022, Sec. 4 "Superposition as a Phase
 Change").
 
-One extra feature of relative importance I and every feature of probability 1 − S: n = 2 features in m = 1
-dimension, and n = 3 in m = 2. Each cell of the empirical diagram is the best of k trained models, classified by
-its weights (``toysup.phase``); the theoretical diagram picks the lowest closed-form loss among the candidate
-solutions (``toysup.theory``). Claim: the two diagrams agree — the phases (not represented, dedicated,
-superposition) and where their boundaries fall.
+One extra feature of relative importance I and every feature of probability p (the paper's 1 − S): n = 2 features in
+m = 1 dimension, and n = 3 in m = 2. Each cell of the empirical diagram is the best of k trained models, classified by
+its weights (``toysup.phase``); the theoretical diagram picks the lowest closed-form loss among the candidate solutions
+(``toysup.theory``). Claim: the two diagrams agree — the phases (not represented, dedicated, superposition) and where
+their boundaries fall.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ NAME = "phase_diagrams"
 TITLE = "Phase diagrams, empirical beside theoretical"
 SECTION = "Sec. 4, Superposition as a Phase Change"
 CAPTION = (
-    "Which solution a ReLU-output model learns, by feature probability 1 − S (x) and the extra feature's "
+    "Which solution a ReLU-output model learns, by feature probability p (x) and the extra feature's "
     "relative importance (y): n=2 features in m=1 dimension (top) and n=3 in m=2 (bottom); trained models "
     "(left) beside the closed-form theory (right)."
 )

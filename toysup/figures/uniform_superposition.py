@@ -1,7 +1,7 @@
 """Figure 4: uniform superposition — dimensions per feature against sparsity (Elhage et al. 2022, Sec. 7 "The
 Geometry of Superposition", "Uniform Superposition").
 
-n = 400 features of importance 1 in m = 30 dimensions, ReLU output, one model per feature probability, 1/(1 − S)
+n = 400 features of importance 1 in m = 30 dimensions, ReLU output, one model per feature probability p, 1/p
 from 1 to 20 (the reference notebook's range). D* = m / ‖W‖²_F is the number of hidden dimensions per learned
 feature. Claim: D* falls with sparsity but is "sticky": it stays at 1 (no superposition) and then sits on a
 plateau at 1/2 (antipodal pairs) before falling further.
@@ -28,7 +28,8 @@ TITLE = "Dimensions per feature: sticky at 1 and 1/2"
 SECTION = "Sec. 7, Uniform Superposition"
 CAPTION = (
     "n=400 equally important features in m=30 dimensions: hidden dimensions per learned feature, "
-    "D* = m/‖W‖²_F, against 1/(1−S). D* stays at 1, then sits on a plateau at 1/2 (antipodal pairs) "
+    "D* = m/‖W‖²_F, against 1/p (the paper's 1/(1 − S)). D* stays at 1, then sits on a plateau at 1/2 "
+    "(antipodal pairs) "
     "before falling further. Trained with AdamW (weight decay 0.3), without which the dense models stall "
     "above the loss of dropping every feature."
 )
@@ -43,7 +44,7 @@ SUPERPOSED_DIMS = 0.5 + PLATEAU_TOLERANCE
 
 
 def experiment(quick: bool) -> ToyConfig:
-    """One model per 1/(1 − S) = 20^t, t from 0 to 1; a cosine learning-rate decay lets each model settle.
+    """One model per 1/p = 20^t, t from 0 to 1; a cosine learning-rate decay lets each model settle.
 
     AdamW's decoupled weight decay (0.3) is what lets the dense models converge: without it they stop in a spread
     projection that carries the mean input through W instead of the bias, a local minimum 5–20% above the dedicated
