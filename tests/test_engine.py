@@ -63,6 +63,24 @@ def test_hooks_see_every_chunk_and_an_interrupt_keeps_the_finished_chunks():
     np.testing.assert_array_equal(done.state, 8 * np.asarray(INCREMENTS))
 
 
+def test_a_step_may_reduce_over_all_copies_and_branch_on_the_result():
+    # The copy axis is named engine.COPIES_AXIS: pmax over it is the same for every copy (unbatched), so a cond on it
+    # stays one branch for all copies; here each copy adds the largest increment while it is below 5, else 100.
+    def step_copy(total, increment, step):
+        largest = jax.lax.pmax(increment, engine.COPIES_AXIS)
+        total = jax.lax.cond(largest < 5, lambda t: t + largest, lambda t: t + 100.0, total)
+        return total, largest
+
+    program = engine.compile_program(lambda key: jnp.zeros((), jnp.float32), step_copy, steps=4, chunk_steps=3)
+    done = engine.run(program, KEYS, INCREMENTS, log_every=1, progress=False)
+    np.testing.assert_array_equal(done.state, [12.0, 12.0, 12.0])
+    np.testing.assert_array_equal(done.logged, np.full((4, 3), 3.0))
+    jaxpr = jax.make_jaxpr(jax.vmap(step_copy, in_axes=(0, 0, None), axis_name=engine.COPIES_AXIS))(
+        jnp.zeros(3), INCREMENTS, 0
+    )
+    assert "cond" in {eqn.primitive.name for eqn in jaxpr.eqns}
+
+
 def test_a_run_that_did_no_step_logs_nothing():
     def stop_at_once(steps_done, state):
         raise KeyboardInterrupt

@@ -38,6 +38,11 @@ DEFAULT_CHUNK_STEPS = 500  # steps per compiled chunk: progress and Ctrl-C are h
 DEFAULT_LOG_EVERY = 10  # the history keeps the mean of each block of this many steps
 _CACHE_SIZE = 64
 SCHEDULES = ("constant", "linear", "cosine")
+# The name of the copy axis: the vmap of ``step_copy`` binds it, so a step may reduce a value over all copies, e.g.
+# ``jax.lax.pmax(value, COPIES_AXIS)``. The result is the same for every copy (unbatched under the vmap), so a
+# ``jax.lax.cond`` on it stays a real branch instead of becoming a select that runs both sides. The device mesh of
+# :func:`shard_copies` uses the same name for the same axis.
+COPIES_AXIS = "copies"
 
 
 class DivergedError(ValueError):
@@ -111,13 +116,14 @@ def compile_program(
       init_copy: ``key -> state`` of one copy.
       step_copy: ``(state, inputs, step) -> (state, logged)`` of one copy; ``inputs`` is the copy's slice of
         the per-copy arrays given to ``run_chunk`` (keys, probabilities, penalties, data …), ``step`` the
-        global step index (a traced integer: draw the step's data from ``fold_in(key, step)``).
+        global step index (a traced integer: draw the step's data from ``fold_in(key, step)``). It runs under a
+        vmap whose axis is named :data:`COPIES_AXIS`, so it may use collectives over the copies (``pmax`` …).
       steps: steps of the whole run.
       chunk_steps: steps per compiled chunk (at most ``steps`` are compiled).
       logged_shape: shape of one copy's ``logged`` value.
     """
     chunk = min(chunk_steps, steps)
-    step_all = jax.vmap(step_copy, in_axes=(0, 0, None))
+    step_all = jax.vmap(step_copy, in_axes=(0, 0, None), axis_name=COPIES_AXIS)
 
     @jax.jit
     def init(init_keys):
@@ -195,8 +201,8 @@ class _BlockMeans:
 
 def shard_copies(arrays: Any, n_devices: int) -> Any:
     """Place the leading (copy) axis of every leaf across this process's first ``n_devices`` devices."""
-    mesh = Mesh(np.array(jax.local_devices()[:n_devices]), ("copies",))
-    return jax.device_put(arrays, NamedSharding(mesh, PartitionSpec("copies")))
+    mesh = Mesh(np.array(jax.local_devices()[:n_devices]), (COPIES_AXIS,))
+    return jax.device_put(arrays, NamedSharding(mesh, PartitionSpec(COPIES_AXIS)))
 
 
 def _pad(tree: Any, padded: int) -> Any:
@@ -293,6 +299,7 @@ def run(
 
 
 __all__ = [
+    "COPIES_AXIS",
     "DEFAULT_CHUNK_STEPS",
     "DEFAULT_LOG_EVERY",
     "DivergedError",

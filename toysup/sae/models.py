@@ -5,11 +5,14 @@ Every architecture is an :class:`Architecture` of pure functions over a params d
     init(key) -> params
     encode(params, x, hyper) -> f                    x: (batch, inputs) -> f: (batch, latents), inference mode
     decode(params, f) -> x̂ = f W_dec + b_dec         (batch, inputs)
-    loss(params, x, step, dead, hyper) -> (loss, aux)  the training objective and its parts
+    loss(params, x, step, dead, hyper, reduce_copies) -> (loss, aux)  the training objective and its parts
     constrain(params, aux) -> params                 after each optimiser step (unit decoder rows, …)
 
 ``hyper`` holds the instance's penalties (``l1_coefficient``, ``k``, ``l0_coefficient``), ``dead`` is a
-(latents,) mask of latents that have not fired for ``dead_window`` steps, ``step`` the step index. Params:
+(latents,) mask of latents that have not fired for ``dead_window`` steps, ``step`` the step index,
+``reduce_copies`` (optional) a reduction of an integer over every copy trained together (the training step passes
+``pmax`` over ``toysup.engine.COPIES_AXIS``; alone, the default, the value itself): ``relu`` uses it to choose its
+code path for all copies at once (see :func:`_relu`). Params:
 ``W_enc`` (latents, inputs), ``b_enc`` (latents,), ``W_dec`` (latents, inputs; absent when tied), ``b_dec``
 (inputs,), plus ``log_threshold`` (jumprelu), ``r_mag`` and ``b_mag`` (gated), ``threshold`` (batchtopk).
 Pre-activations are π = W_enc (x − b_dec) + b_enc. The reconstruction error is Σ_d (x − x̂)², averaged over
@@ -35,8 +38,9 @@ dimensions two latents span every direction between them): a stationary point of
 of active latents hardly penalises. TopK with k = 2 falls into the same state (MMCS 0.92), TopK with k = 1 cannot
 (one latent per input) and the L1 SAEs pay for the pair in their penalty, so both escape. A smaller learning rate
 (1e-3) or twice the steps do not fix it reliably; 4 latents per feature, so that some latent starts near every
-feature, bring it to MMCS 0.984–1.0 per instance (2 per feature: 0.88–1.0), which is what ``derive_settings``
-uses in few dimensions.
+feature, bring it to MMCS 0.96–1.0 per instance (2 per feature: 0.88–1.0). What does fix it is a budget a little
+below the true L0: with k = 0.8 L the second latent of a pair crowds out a real activation, not a spare slot, and
+36 of 36 pentagon SAEs reach MMCS ≥ 0.997 (``derive_settings`` uses both).
   jumprelu: Rajamanoharan et al. 2024b, "Jumping Ahead" (f = π·H(π − θ), L0 penalty, straight-through
     pseudo-derivatives with a rectangle kernel of bandwidth ε).
   gated: Rajamanoharan et al. 2024a, "Improving Dictionary Learning with Gated SAEs" (shared weights with
@@ -56,6 +60,17 @@ from .config import SAEConfig
 
 THRESHOLD_MOMENTUM = 0.99  # BatchTopK: θ ← m θ + (1 − m) · (smallest kept activation of the batch)
 RELU_DECODER_NORM = 0.1  # relu: initial decoder-row norm (Conerly et al. 2024 use small norms)
+# relu: the gathered training step has room for this many active latents per sample on average, i.e.
+# RELU_GATHERED_L0 × batch (sample, latent) pairs in the whole batch; a batch with more (in any copy) takes the dense
+# step. The room is counted per batch, not per sample, because the per-sample counts are heavy-tailed: on the workload
+# of benchmarks/bench_sae_peer.py (512 directions in 256 dims, 1,024 latents, batch 1,024, L1 0.6) the batch's mean
+# L0 is 0.15–1.4 after step 30 while its busiest sample has (median per batch) 9–41 active latents, up to 210, so a
+# per-sample room (top-k) would need 32–64 per sample, 8–16 times the pairs of this one. The pair work is paid for
+# the whole room, active or not: there, one loss-and-gradient evaluation took (fastest of 40, 2 busy CPU cores)
+# 25 ms dense, one dense product 3.6 ms, and gathered with a room of 1, 2, 4, 8 per sample 4.2, 6.7, 9.8, 29 ms.
+# At 4 only the first 13 of its 300 steps are dense.
+RELU_GATHERED_L0 = 4
+_PAIR_BLOCK = 32  # latents per block in the search for active pairs (see _active_pairs)
 
 
 class Architecture(NamedTuple):
@@ -82,9 +97,51 @@ def decode(params: dict, f: jax.Array) -> jax.Array:
     return f @ decoder_weights(params) + params["b_dec"]
 
 
+def projection(params: dict, x: jax.Array) -> jax.Array:
+    """W_enc (x − b_dec), shape (batch, latents), computed as W_enc x − W_enc b_dec: the same value, but the
+    gradient with respect to b_dec is then W_encᵀ (Σ_batch ∂π), a vector product, instead of a dense
+    (batch, latents) × (latents, inputs) product summed over the batch (one of the six dense products of an
+    L1 SAE's step)."""
+    return x @ params["W_enc"].T - params["W_enc"] @ params["b_dec"]
+
+
 def pre_activation(params: dict, x: jax.Array) -> jax.Array:
-    """π = W_enc (x − b_dec) + b_enc, shape (batch, latents)."""
-    return (x - params["b_dec"]) @ params["W_enc"].T + params["b_enc"]
+    """π = W_enc (x − b_dec) + b_enc, shape (batch, latents) (see :func:`projection`)."""
+    return projection(params, x) + params["b_enc"]
+
+
+def _one_copy(value: jax.Array) -> jax.Array:
+    """The default ``reduce_copies`` of a loss called on its own (no engine vmap, no copy axis): the value itself."""
+    return value
+
+
+def _gathered_pre_activation(params: dict, x: jax.Array, latents: jax.Array) -> jax.Array:
+    """π at chosen latents only: for rows ``x`` (…, inputs) and latent indices ``latents`` (…, k), the (…, k)
+    pre-activations W_enc,i (x − b_dec) + b_enc,i from the gathered encoder rows, so that the gradient reaches W_enc
+    and b_enc only through those rows (a scatter of k rows per sample) instead of a dense product. It equals the
+    dense π of :func:`pre_activation` up to float rounding. (Centred x, as TopK always had, rather than
+    :func:`projection`'s W_enc x − W_enc b_dec: TopK's results stay bit-identical, and b_dec's gradient here is only
+    k rows per sample anyway.)"""
+    return jnp.einsum("...kd,...d->...k", params["W_enc"][latents], x - params["b_dec"]) + params["b_enc"][latents]
+
+
+def _with_gradient_of_pre_activation(params: dict, x: jax.Array, pre: jax.Array) -> jax.Array:
+    """``pre`` = ``pre_activation(params, x)``, computed earlier without gradient, given back with the gradient of
+    :func:`pre_activation` with respect to ``params``. A branch of ``lax.cond`` that needs π's gradient can then take
+    π from outside without computing the dense product again, and without π's dense backward product (dW_enc)
+    leaving the branch: had π been computed with its gradient outside, that product would run on every step,
+    whichever branch ran. (Only the linear tangent of π is traced; its unused primal is dead code to XLA.)"""
+
+    @jax.custom_jvp
+    def attach(params, x, pre):
+        return pre
+
+    @attach.defjvp
+    def attach_jvp(primals, tangents):
+        params, x, pre = primals
+        return pre, jax.jvp(lambda p: pre_activation(p, x), (params,), (tangents[0],))[1]
+
+    return attach(params, x, pre)
 
 
 def _squared_error(x: jax.Array, x_hat: jax.Array) -> jax.Array:
@@ -154,20 +211,83 @@ def _common(config: SAEConfig, fired: jax.Array, sample_error: jax.Array, f: jax
 # --- relu -------------------------------------------------------------------------------------------------
 
 
+def _active_pairs(active: jax.Array, capacity: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """The True entries of ``active`` (batch, latents) as ``capacity`` (sample, latent) pairs in row-major order:
+    ``sample``, ``latent`` (capacity,) and ``valid`` (capacity,), which marks the first ``sum(active)`` pairs (the
+    rest point at an arbitrary in-range entry). Entries past ``capacity`` are left out: check the count first.
+
+    No sort and no full-width prefix sum: on CPU, at 1,024 × 1,024, ``lax.top_k`` with k = 32 and a ``cumsum`` along
+    the latents each cost 3–6 dense (1,024 × 256 × 1,024) products, this about a third of one. The latents are cut
+    into blocks of ``_PAIR_BLOCK``; the counts per block and their running sums are small, so pair j finds its sample
+    by a binary search over the samples' running totals, its block by a count over that sample's block sums, and its
+    latent within the block by a count over the block's ``_PAIR_BLOCK`` entries."""
+    batch, width = active.shape
+    blocks = -(-width // _PAIR_BLOCK)
+    cells = jnp.pad(active, ((0, 0), (0, blocks * _PAIR_BLOCK - width))).reshape(batch, blocks, _PAIR_BLOCK)
+    block_counts = jnp.sum(cells, axis=-1, dtype=jnp.int32)  # (batch, blocks)
+    block_ends = jnp.cumsum(block_counts, axis=-1)  # per sample, pairs up to the end of each block
+    sample_ends = jnp.cumsum(block_ends[:, -1])  # pairs up to the end of each sample
+    pair = jnp.arange(capacity)
+    valid = pair < sample_ends[-1]
+    sample = jnp.minimum(jnp.searchsorted(sample_ends, pair, side="right"), batch - 1)
+    rank = pair - (sample_ends[sample] - block_ends[sample, -1])  # the pair's rank among its sample's
+    block = jnp.minimum(jnp.sum(block_ends[sample] <= rank[:, None], axis=-1), blocks - 1)
+    rank = rank - (block_ends[sample, block] - block_counts[sample, block])  # … and among its block's
+    within = jnp.sum(jnp.cumsum(cells[sample, block], axis=-1) <= rank[:, None], axis=-1)
+    latent = jnp.minimum(block * _PAIR_BLOCK + jnp.minimum(within, _PAIR_BLOCK - 1), width - 1)
+    return sample, latent, valid
+
+
 def _relu(config: SAEConfig) -> Architecture:
+    """The L1 SAE. Its training loss has two code paths with the same value and gradients (up to float rounding).
+    Dense: f = ReLU(π) for every latent, five (batch, latents, inputs) products per step (π, x̂ and three gradient
+    products). Gathered, once the codes are sparse: π is still computed densely (to find the active latents), but
+    x̂, the L1 term and every gradient use only the batch's active (sample, latent) pairs, at most
+    ``RELU_GATHERED_L0`` × batch of them (see :func:`_active_pairs`); their values are recomputed from gathered
+    encoder rows (:func:`_gathered_pre_activation`) so that gradients flow only through those rows. Entries of the
+    dense f that are not positive are 0 with zero gradient, so dropping them changes nothing. The loss takes the
+    gathered path when no copy's batch has more active pairs than that (``reduce_copies`` of the count: under the
+    engine's vmap a ``pmax`` over copies, so the ``lax.cond`` stays a branch that runs one path, not a select that
+    runs both)."""
+
     def init(key):
         return _init_weights(config, key, RELU_DECODER_NORM)
 
     def encode(params, x, hyper):
         return jax.nn.relu(pre_activation(params, x))
 
-    def loss(params, x, step, dead, hyper):
-        f = encode(params, x, hyper)
+    def dense(params, x, pre, coefficient):
+        f = jax.nn.relu(_with_gradient_of_pre_activation(params, x, pre))
         error = _squared_error(x, decode(params, f))
         mse = error.mean()
         l1 = jnp.mean(f @ jnp.linalg.norm(decoder_weights(params), axis=-1))  # Σ_i f_i ‖W_dec,i‖
-        total = mse + _warmed_up(config, hyper["l1_coefficient"], step) * l1
-        return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}
+        l0 = jnp.mean(jnp.sum(f != 0, axis=-1)).astype(jnp.float32)
+        aux = {"mse": mse, "fired": jnp.any(f > 0, axis=0), "sample_error": error, "l0": l0}
+        return mse + coefficient * l1, aux
+
+    def gathered(params, x, pre, coefficient):
+        batch = x.shape[0]
+        sample, latent, valid = _active_pairs(pre > 0, active_capacity(batch))
+        values = _gathered_pre_activation(params, x[sample], latent[:, None])[:, 0]
+        codes = jnp.where(valid, jax.nn.relu(values), 0.0)  # (pairs,): the dense f at its active entries
+        W_dec = decoder_weights(params)
+        x_hat = jax.ops.segment_sum(codes[:, None] * W_dec[latent], sample, batch, indices_are_sorted=True)
+        error = _squared_error(x, x_hat + params["b_dec"])
+        mse = error.mean()
+        l1 = jnp.sum(codes * jnp.linalg.norm(W_dec, axis=-1)[latent]) / batch
+        l0 = (jnp.sum(codes != 0) / batch).astype(jnp.float32)
+        fired = jnp.zeros(config.n_latents, bool).at[latent].max(codes > 0)
+        aux = {"mse": mse, "fired": fired, "sample_error": error, "l0": l0}
+        return mse + coefficient * l1, aux
+
+    def active_capacity(batch):
+        return min(RELU_GATHERED_L0 * batch, batch * config.n_latents)
+
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
+        pre = jax.lax.stop_gradient(pre_activation(params, x))
+        overflow = reduce_copies(jnp.sum(pre > 0, dtype=jnp.int32)) > active_capacity(x.shape[0])
+        coefficient = _warmed_up(config, hyper["l1_coefficient"], step)
+        return jax.lax.cond(overflow, dense, gathered, params, x, pre, coefficient)
 
     return Architecture(init, encode, decode, loss, lambda params, aux: params)
 
@@ -183,7 +303,7 @@ def _topk(config: SAEConfig) -> Architecture:
         pre = pre_activation(params, x)
         return jnp.where(_top_k_mask(pre, hyper["k"], int(config.k_max)), jax.nn.relu(pre), 0.0)
 
-    def loss(params, x, step, dead, hyper):
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
         pre = pre_activation(params, x)
         index, codes = _gathered_top_k(config, params, x, pre, hyper["k"])
         x_hat = jnp.einsum("bk,bkd->bd", codes, decoder_weights(params)[index]) + params["b_dec"]
@@ -197,13 +317,13 @@ def _topk(config: SAEConfig) -> Architecture:
 def _gathered_top_k(config: SAEConfig, params: dict, x: jax.Array, pre: jax.Array, k: jax.Array):
     """TopK's code in gathered form, for training: per sample the latents of the k_max largest pre-activations
     (batch, k_max) and their ReLU'd values, 0 past the instance's k. The selection has no gradient, so the values
-    are recomputed from the gathered encoder rows: the decoder, its gradient and the encoder's gradient then cost
-    k_max rows per sample instead of dense (batch, latents) products (only the selection needs every latent).
+    are recomputed from the gathered encoder rows (:func:`_gathered_pre_activation`): the decoder, its gradient and
+    the encoder's gradient then cost k_max rows per sample instead of dense (batch, latents) products (only the
+    selection needs every latent).
     Mathematically the dense ``encode`` and ``decode``; float rounding differs."""
     k_max = int(config.k_max)
     index = jax.lax.top_k(jax.lax.stop_gradient(pre), k_max)[1]
-    centred = x - params["b_dec"]
-    values = jnp.einsum("bkd,bd->bk", params["W_enc"][index], centred) + params["b_enc"][index]
+    values = _gathered_pre_activation(params, x, index)
     return index, jnp.where(jnp.arange(k_max) < k, jax.nn.relu(values), 0.0)
 
 
@@ -225,7 +345,7 @@ def _batchtopk(config: SAEConfig) -> Architecture:
         pre = jax.nn.relu(pre_activation(params, x))
         return jnp.where(pre > params["threshold"], pre, 0.0)
 
-    def loss(params, x, step, dead, hyper):
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
         pre_raw = pre_activation(params, x)
         pre = jax.nn.relu(pre_raw)
         batch = x.shape[0]
@@ -309,7 +429,7 @@ def _jumprelu(config: SAEConfig) -> Architecture:
         pre = pre_activation(params, x)
         return pre * (pre > jnp.exp(params["log_threshold"]))
 
-    def loss(params, x, step, dead, hyper):
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
         pre = pre_activation(params, x)
         theta = jnp.broadcast_to(jnp.exp(params["log_threshold"]), pre.shape)
         f = jump_relu(pre, theta)
@@ -332,14 +452,14 @@ def _gated(config: SAEConfig) -> Architecture:
 
     def gates(params, x):
         """π_gate = W_gate(x − b_dec) + b_gate and π_mag = exp(r_mag) ⊙ W_gate(x − b_dec) + b_mag."""
-        projected = (x - params["b_dec"]) @ params["W_enc"].T
+        projected = projection(params, x)
         return projected + params["b_enc"], jnp.exp(params["r_mag"]) * projected + params["b_mag"]
 
     def encode(params, x, hyper):
         pi_gate, pi_mag = gates(params, x)
         return jnp.where(pi_gate > 0, jax.nn.relu(pi_mag), 0.0)
 
-    def loss(params, x, step, dead, hyper):
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
         pi_gate, pi_mag = gates(params, x)
         f = jnp.where(pi_gate > 0, jax.nn.relu(pi_mag), 0.0)
         error = _squared_error(x, decode(params, f))

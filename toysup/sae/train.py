@@ -204,6 +204,13 @@ def _resample(
     return new_params, _map_moments(opt_state, keys, zero_dead)
 
 
+def _max_over_copies(value: jax.Array) -> jax.Array:
+    """The loss's ``reduce_copies`` inside the engine: the largest value over every instance trained together, so
+    a code path chosen from it (the ``relu`` loss's dense or gathered step) is the same for all of them and stays
+    one branch under the engine's vmap."""
+    return jax.lax.pmax(value, engine.COPIES_AXIS)
+
+
 def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps: int) -> engine.Program:
     """The compiled program of ``config``'s :func:`compile_key` (its per-instance penalties are inputs)."""
     static = static_config(config)
@@ -222,7 +229,9 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
         x, _ = draw(sampler, options, arrays, key_data, static.batch_size)
         x = jax.lax.optimization_barrier(x)  # draw once, not once per consumer
         dead = since >= static.dead_window
-        (loss, aux), grads = jax.value_and_grad(arch.loss, has_aux=True)(params, x, step, dead, hyper)
+        (loss, aux), grads = jax.value_and_grad(arch.loss, has_aux=True)(
+            params, x, step, dead, hyper, reduce_copies=_max_over_copies
+        )
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = arch.constrain(optax.apply_updates(params, updates), aux)
         since = jnp.where(aux["fired"], 0, since + 1)
