@@ -95,9 +95,15 @@ fig
 #   how much of the other features leaks into feature $i$'s direction. 0 for a feature with a direction of
 #   its own; take it to be 0 for a zero feature too.
 #
-# ### Exercise 2.1 — feature norms
+# ### Exercise 2.1 — feature norms (5 min, ★☆☆)
 #
 # `W` has shape `(hidden, features)`; return the norm of every column, shape `(features,)`.
+#
+# <details><summary>Hint</summary>
+#
+# A feature is a column: sum the squares over `axis=0` (or `jnp.linalg.norm(W, axis=0)`).
+#
+# </details>
 
 
 # %%
@@ -110,11 +116,18 @@ def feature_norms(W):
 check_feature_norms(feature_norms)
 
 # %% [markdown]
-# ### Exercise 2.2 — interference
+# ### Exercise 2.2 — interference (10 min, ★★☆)
 #
-# Hint: the Gram matrix $G = W^\top W$ holds every $W_i \cdot W_j$; so
+# Return $\sum_{j \ne i} (\hat W_i \cdot W_j)^2$ for every feature, shape `(features,)`, and 0 for a zero
+# feature (norm below $10^{-6}$).
+#
+# <details><summary>Hint</summary>
+#
+# The Gram matrix $G = W^\top W$ holds every $W_i \cdot W_j$; so
 # $\sum_{j \ne i} (\hat W_i \cdot W_j)^2 = \big(\sum_j G_{ij}^2 - G_{ii}^2\big) / G_{ii}$. Guard the division
-# for zero features (e.g. norm below $10^{-6}$ → 0).
+# with `jnp.where` for zero features.
+#
+# </details>
 
 
 # %%
@@ -148,10 +161,17 @@ for kind, run in runs.items():
 # So the best linear model's loss is $L_\text{linear} = \big(\frac{p}{3} - \frac{p^2}{4}\big) \sum_{i \notin
 # \text{top } m} I_i$.
 #
-# ### Exercise 2.3 — the best linear model's loss
+# ### Exercise 2.3 — the best linear model's loss (10 min, ★☆☆)
 #
 # `importance` is an array of shape `(features,)` — not necessarily sorted; `feature_probability` a number;
 # `n_hidden` the number $m$ of features kept. Return one number.
+#
+# <details><summary>Hint</summary>
+#
+# Sort the importances in decreasing order (`jnp.sort(importance)[::-1]`) and sum all but the first
+# `n_hidden`.
+#
+# </details>
 
 
 # %%
@@ -191,5 +211,5 @@ fig
 #   falls below anything a linear model can reach.
 #
 # **Questions.** (1) At which $p$ does the ReLU model first represent a 6th feature? Add probabilities between
-# 0.3 and 0.1 to find out. (2) Which features go into superposition first — the most or the least important
+# 1 and 0.3 to find out. (2) Which features go into superposition first — the most or the least important
 # ones? Look at the bars' colours. (3) Train with `importance_decay=1.0`: how does the picture change?

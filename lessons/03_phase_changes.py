@@ -60,11 +60,17 @@ QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
 # Let us derive both. Throughout, an active feature is $u \sim \mathrm{Uniform}[0, 1]$, so
 # $\mathbb{E}[u] = 1/2$ and $\mathbb{E}[u^2] = 1/3$.
 #
-# ### Exercise 3.1 — the loss of a dropped feature
+# ### Exercise 3.1 — the loss of a dropped feature (10 min, ★☆☆)
 #
 # A dropped feature's output is a constant $b$. $\mathbb{E}[(x - b)^2]$ is smallest at $b = \mathbb{E}[x] =
 # p/2$, where it equals $\mathrm{Var}(x) = \mathbb{E}[x^2] - \mathbb{E}[x]^2$. Work out $\mathbb{E}[x^2]$ (the
 # feature is non-zero with probability $p$) and write the formula. It must work elementwise on arrays.
+#
+# <details><summary>Hint</summary>
+#
+# $\mathbb{E}[x^2] = p \, \mathbb{E}[u^2]$ and $\mathbb{E}[x] = p \, \mathbb{E}[u]$.
+#
+# </details>
 
 
 # %%
@@ -77,7 +83,7 @@ def dropped_feature_loss(feature_probability):
 check_dropped_feature_loss(dropped_feature_loss)
 
 # %% [markdown]
-# ### Exercise 3.2 — the antipodal pair without a bias
+# ### Exercise 3.2 — the antipodal pair without a bias (15 min, ★★☆)
 #
 # Take $b = 0$ and look at output 1, $x'_1 = \mathrm{ReLU}(x_1 - x_2)$, case by case:
 #
@@ -89,6 +95,12 @@ check_dropped_feature_loss(dropped_feature_loss)
 #
 # So $f(p, 0) = p^2\, \mathbb{E}[\min(u, v)^2]$ for independent uniforms. The minimum of two uniforms has
 # density $2(1 - t)$ on $[0, 1]$. Finish the integral and write the function.
+#
+# <details><summary>Hint</summary>
+#
+# $\mathbb{E}[\min(u, v)^2] = \int_0^1 t^2 \cdot 2(1 - t)\, dt$.
+#
+# </details>
 
 
 # %%
@@ -120,11 +132,17 @@ fig.tight_layout()
 fig
 
 # %% [markdown]
-# ### Exercise 3.3 — the three candidates' losses
+# ### Exercise 3.3 — the three candidates' losses (10 min, ★★☆)
 #
 # Return the table's last column, `[I·V, V, (1 + I)·f*]`, stacked on a **new last axis**, for arrays `p` and
 # `I` that broadcast against each other (e.g. a column of importances against a row of probabilities gives a
 # grid). Use your `dropped_feature_loss` and `theory.optimal_antipodal_loss(p)` for $f^*$.
+#
+# <details><summary>Hint</summary>
+#
+# `np.broadcast_arrays(p, I)` gives both the common shape; `np.stack([...], axis=-1)` adds the last axis.
+#
+# </details>
 
 
 # %%
@@ -137,13 +155,21 @@ def candidate_losses(feature_probability, importance):
 check_candidate_losses(candidate_losses)
 
 # %% [markdown]
-# ### Exercise 3.4 — check the theory by sampling
+# ### Exercise 3.4 — check the theory by sampling (15 min, ★★☆)
 #
 # A closed form is only as good as its derivation. Estimate the expected loss of a given model by Monte Carlo:
 # draw `n_samples` inputs with `toysup.sample_features(key, probabilities, n_samples)` (it takes one
-# probability per feature and returns shape `(features, samples)`), run $x' = \mathrm{ReLU}(W^\top W x + b)$
-# and average $\sum_i I_i (x_i - x'_i)^2$ over the samples. The check compares your estimate with the closed
-# forms at each candidate's optimal biases.
+# probability per feature and returns toysup's internal layout, shape `(features, samples)`: transpose it to
+# the lessons' `(samples, features)`), run $x' = \mathrm{ReLU}(W^\top W x + b)$ on every sample and average
+# $\sum_i I_i (x_i - x'_i)^2$ over the samples. The check compares your estimate with the closed forms at each
+# candidate's optimal biases.
+#
+# <details><summary>Hint</summary>
+#
+# `x = toysup.sample_features(key, jnp.full(n_features, feature_probability), n_samples).T`, then lesson 1's
+# forward pass and loss, batch-first: `jax.nn.relu(x @ W.T @ W + b)`.
+#
+# </details>
 
 
 # %%

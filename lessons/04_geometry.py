@@ -51,10 +51,16 @@ QUICK = is_quick()  # TOYSUP_QUICK=1 shrinks every run (the tests use it)
 # with a dimension of its own has $D_i = 1$; each half of an antipodal pair $1/2$; a dropped feature $0$ (by
 # convention, for $\lVert W_i \rVert < 10^{-6}$).
 #
-# ### Exercise 4.1 — feature dimensionality
+# ### Exercise 4.1 — feature dimensionality (10 min, ★★☆)
 #
-# `W` has shape `(hidden, features)`; return $D_i$ for every feature. The Gram matrix $G = W^\top W$ has
-# $G_{ij} = W_i \cdot W_j$.
+# `W` has shape `(hidden, features)`; return $D_i$ for every feature.
+#
+# <details><summary>Hint</summary>
+#
+# The Gram matrix $G = W^\top W$ has $G_{ij} = W_i \cdot W_j$: the numerator is $G_{ii}^2$, the denominator
+# the sum of row $i$ of $G^2$ (elementwise). Guard zero features with `np.where`.
+#
+# </details>
 
 
 # %%
@@ -67,7 +73,7 @@ def feature_dimensionality(W):
 check_feature_dimensionality(feature_dimensionality)
 
 # %% [markdown]
-# ### Exercise 4.2 — dimensions per feature
+# ### Exercise 4.2 — dimensions per feature (5 min, ★☆☆)
 #
 # A model-wide summary: $D^* = m / \lVert W \rVert_F^2$, where $\lVert W \rVert_F^2 = \sum_i \lVert W_i
 # \rVert^2$ counts the represented features (each about 1). $D^* = 1$: every represented feature has its own
@@ -84,11 +90,17 @@ def dimensions_per_feature(W):
 check_dimensions_per_feature(dimensions_per_feature)
 
 # %% [markdown]
-# ### Exercise 4.3 — regular polygons
+# ### Exercise 4.3 — regular polygons (5 min, ★☆☆)
 #
 # Lesson 1's five features formed a pentagon. Build the regular $k$-gon: `W` of shape `(2, k)` whose columns
 # are unit vectors at angles $2\pi j / k$. Then your `feature_dimensionality` should give $2/k$ for every
 # vertex when $k \ge 2$: $k$ features sharing $d = 2$ dimensions.
+#
+# <details><summary>Hint</summary>
+#
+# `angles = 2 * np.pi * np.arange(k) / k`; stack their cosines and sines as the two rows.
+#
+# </details>
 
 
 # %%

@@ -9,6 +9,8 @@ shapes of the solutions, so the whole suite stays quick.
 from __future__ import annotations
 
 import functools
+import importlib.util
+from pathlib import Path
 from typing import NamedTuple
 
 import jax
@@ -25,7 +27,7 @@ LESSONS = lesson_paths()
 
 @functools.lru_cache
 def _solutions(lesson_number: int) -> dict:
-    return load_solutions(LESSONS[lesson_number - 1])
+    return load_solutions(next(path for path in LESSONS if path.name.startswith(f"{lesson_number:02d}_")))
 
 
 def _solution(lesson_number: int, name: str):
@@ -53,20 +55,20 @@ def _draw(*, mask="own", values="uniform", key_used=True, probability=None, spli
         key = key if key_used else jax.random.key(0)
         p = p if probability is None else probability(p)
         mask_key, value_key = jax.random.split(key) if split else (key, key)
-        u = jax.random.uniform(mask_key, (n, batch))
+        u = jax.random.uniform(mask_key, (batch, n))
         if mask == "own":
             active = u < p
         elif mask == "shared after the first":  # features 1…n−1 share one firing mask
-            active = jnp.concatenate([u[:1], jnp.broadcast_to(u[1:2], (n - 1, batch))]) < p
+            active = jnp.concatenate([u[:, :1], jnp.broadcast_to(u[:, 1:2], (batch, n - 1))], axis=1) < p
         elif mask == "one for all":
-            active = jnp.broadcast_to(u[:1], (n, batch)) < p
-        v = jax.random.uniform(value_key, (n, batch))
+            active = jnp.broadcast_to(u[:, :1], (batch, n)) < p
+        v = jax.random.uniform(value_key, (batch, n))
         if values == "constant 0.5":
-            v = jnp.full((n, batch), 0.5)
+            v = jnp.full((batch, n), 0.5)
         elif values == "uniform on [0.25, 0.75]":
             v = 0.25 + 0.5 * v
         elif values == "shared by all features":
-            v = jnp.broadcast_to(v[:1], (n, batch))
+            v = jnp.broadcast_to(v[:, :1], (batch, n))
         return jnp.where(active, v, 0.0)
 
     return draw
@@ -74,22 +76,22 @@ def _draw(*, mask="own", values="uniform", key_used=True, probability=None, spli
 
 def _draw_with_numpy(key, p, n, batch):
     rng = np.random.default_rng(_seed(key))  # keyed, but numpy cannot run inside jax.jit
-    return np.where(rng.uniform(size=(n, batch)) < p, rng.uniform(size=(n, batch)), 0.0)
+    return np.where(rng.uniform(size=(batch, n)) < p, rng.uniform(size=(batch, n)), 0.0)
 
 
 def _draw_with_bernoulli(key, p, n, batch):
     keys = jax.random.split(key, 2)
-    return jax.random.bernoulli(keys[0], p, (n, batch)) * jax.random.uniform(keys[1], (n, batch))
+    return jax.random.bernoulli(keys[0], p, (batch, n)) * jax.random.uniform(keys[1], (batch, n))
 
 
 def _draw_pattern_without_key(key, p, n, batch):
-    active = jax.random.uniform(jax.random.key(0), (n, batch)) < p  # the pattern from a fixed key
-    return jnp.where(active, jax.random.uniform(key, (n, batch)), 0.0)
+    active = jax.random.uniform(jax.random.key(0), (batch, n)) < p  # the pattern from a fixed key
+    return jnp.where(active, jax.random.uniform(key, (batch, n)), 0.0)
 
 
 def _draw_values_without_key(key, p, n, batch):
-    active = jax.random.uniform(key, (n, batch)) < p
-    return jnp.where(active, jax.random.uniform(jax.random.key(0), (n, batch)), 0.0)  # values from a fixed key
+    active = jax.random.uniform(key, (batch, n)) < p
+    return jnp.where(active, jax.random.uniform(jax.random.key(0), (batch, n)), 0.0)  # values from a fixed key
 
 
 def _quiet(function):
@@ -105,7 +107,7 @@ def _quiet(function):
 
 def _numpy_weighted_loss(x, x_reconstructed, importance):
     x, x_reconstructed, importance = (np.asarray(a) for a in (x, x_reconstructed, importance))
-    return np.mean(np.sum(importance[:, None] * (x - x_reconstructed) ** 2, axis=0))
+    return np.mean(np.sum(importance * (x - x_reconstructed) ** 2, axis=1))
 
 
 def _unit(rows):
@@ -233,16 +235,172 @@ def _gated(params, x, *, exp=True, gate="gate", centre=True, bias_scaled=False):
     return np.where(gate > 0, np.maximum(magnitude, 0.0), 0.0)
 
 
+# ---------------------------------------------------------------- the systems of lessons 1 and 5
+
+
+def _init(*, scale="xavier", shape="paper", bias="zeros", key_used=True, rows="own"):
+    """init_params with one thing changed: the scale or distribution of W, its shape, the bias, the key."""
+
+    def init_params(key, n, m):
+        key = key if key_used else jax.random.key(0)
+        std = {"xavier": np.sqrt(2 / (n + m)), "one": 1.0, "lecun": np.sqrt(1 / n), "uniform": np.sqrt(2 / (n + m))}
+        if scale == "uniform":  # the right standard deviation, the wrong distribution
+            W = std[scale] * np.sqrt(3) * jax.random.uniform(key, (m, n), minval=-1, maxval=1)
+        elif rows == "one repeated":
+            W = std[scale] * jnp.broadcast_to(jax.random.normal(key, (1, n)), (m, n))
+        else:
+            W = std[scale] * jax.random.normal(key, (m, n))
+        b = jnp.zeros(n) if bias == "zeros" else jax.random.normal(jax.random.fold_in(key, 1), (n,))
+        return {"W": W.T if shape == "transposed" else W, "b": b}
+
+    return init_params
+
+
+def _step(*, loss_at="before", sign=1.0, new_state=True, use_optimizer=True, pass_params=True, train_b=True):
+    """train_step from the lesson's forward and weighted_loss, with one thing changed."""
+
+    def train_step(params, optimizer_state, x, importance, optimizer):
+        forward, weighted_loss = _solution(1, "forward"), _solution(1, "weighted_loss")
+
+        def loss(params):
+            return weighted_loss(x, forward(params["W"], params["b"], x), importance)
+
+        value, grads = jax.value_and_grad(loss)(params)
+        if not train_b:
+            grads = {**grads, "b": jnp.zeros_like(grads["b"])}
+        if use_optimizer:
+            if pass_params:
+                updates, state = optimizer.update(grads, optimizer_state, params)
+            else:
+                updates, state = optimizer.update(grads, optimizer_state)
+        else:
+            updates, state = jax.tree.map(lambda g: -0.05 * g, grads), optimizer_state
+        new = jax.tree.map(lambda p, u: p + sign * u, params, updates)
+        return new, state if new_state else optimizer_state, loss(new) if loss_at == "after" else value
+
+    return train_step
+
+
+def _train(*, fold=True, split=True, fresh_state=False, result="trained", counter=False):
+    """train_model from the lesson's solutions, with one thing changed."""
+
+    def train_model(key, p, importance, m, optimizer, steps, batch_size):
+        init_params, draw, train_step = (
+            _solution(1, name) for name in ("init_params", "draw_sparse_features", "train_step")
+        )
+        init_key, data_key = jax.random.split(key) if split else (key, key)
+        n = importance.shape[0]
+        start = init_params(init_key, n, m)
+
+        def step(carry, index):
+            if counter:  # the step number in the carry: another correct way
+                params, state, index = carry
+            else:
+                params, state = carry
+            batch_key = jax.random.fold_in(data_key, index) if fold else data_key
+            x = draw(batch_key, p, n, batch_size)
+            state = optimizer.init(params) if fresh_state else state
+            params, state, loss = train_step(params, state, x, importance, optimizer)
+            return ((params, state, index + 1) if counter else (params, state)), loss
+
+        if counter:
+            (params, _, _), losses = jax.lax.scan(step, (start, optimizer.init(start), 0), None, length=steps)
+        else:
+            (params, _), losses = jax.lax.scan(step, (start, optimizer.init(start)), jnp.arange(steps))
+        return params, jnp.mean(losses) if result == "mean loss" else losses
+
+    return train_model
+
+
+def _instances(*, keys_used="each", probabilities_used="each", layout="stacked"):
+    """train_instances from the lesson's train_model, with one thing changed."""
+
+    def train_instances(keys, probabilities, importance, m, optimizer, steps, batch_size):
+        train_model = _solution(1, "train_model")
+        keys = keys if keys_used == "each" else jnp.stack([keys[0]] * len(keys))
+        probabilities = (
+            probabilities if probabilities_used == "each" else jnp.full_like(probabilities, probabilities[0])
+        )
+        if layout == "list":
+            return [train_model(k, p, importance, m, optimizer, steps, batch_size) for k, p in zip(keys, probabilities)]
+        params, losses = jax.vmap(lambda k, p: train_model(k, p, importance, m, optimizer, steps, batch_size))(
+            keys, probabilities
+        )
+        return params, losses.T if layout == "losses transposed" else losses
+
+    return train_instances
+
+
+def _instances_by_in_axes(keys, probabilities, importance, m, optimizer, steps, batch_size):
+    in_axes = (0, 0, None, None, None, None, None)  # map keys and probabilities, share the rest
+    return jax.vmap(_solution(1, "train_model"), in_axes=in_axes)(
+        keys, probabilities, importance, m, optimizer, steps, batch_size
+    )
+
+
+def _correlated(*, sets="own", values="own", probability=None):
+    """draw_correlated_features with one thing changed."""
+
+    def draw(key, p, n_sets, set_size, batch):
+        p = p if probability is None else probability(p)
+        set_key, value_key = jax.random.split(key)
+        u = jax.random.uniform(set_key, (batch, n_sets if sets == "own" else 1, 1))
+        fires = jnp.broadcast_to(u < p, (batch, n_sets, 1))
+        v = jax.random.uniform(value_key, (batch, n_sets, set_size))
+        if values == "one per set":
+            v = jnp.broadcast_to(v[:, :, :1], v.shape)
+        return jnp.where(fires, v, 0.0).reshape(batch, n_sets * set_size)
+
+    return draw
+
+
+def _anticorrelated(*, member="uniform", p_per="set"):
+    """draw_anticorrelated_features with one thing changed."""
+
+    def draw(key, p, n_sets, set_size, batch):
+        set_key, member_key, value_key = jax.random.split(key, 3)
+        u = jax.random.uniform(set_key, (batch, n_sets, 1))
+        if p_per == "member":  # member k fires when k·p ≤ u < (k+1)·p: the set with probability set_size·p
+            chosen = jnp.arange(set_size) == jnp.floor(u / p)
+            fires = jnp.ones_like(u, bool)
+        else:
+            fires = u < p
+            sets = n_sets if member != "shared by all sets" else 1
+            index = jax.random.randint(member_key, (batch, sets, 1), 0, set_size)
+            chosen = jnp.arange(set_size) == (0 if member == "always the first" else index)
+        values = jax.random.uniform(value_key, (batch, n_sets, set_size))
+        return jnp.where(fires & chosen, values, 0.0).reshape(batch, n_sets * set_size)
+
+    return draw
+
+
+def _independent_sets(key, p, n_sets, set_size, batch):
+    return _solution(1, "draw_sparse_features")(key, p, n_sets * set_size, batch)
+
+
+def _two_layer(params, x, *, hidden_relu=True, output_relu=True, readout="W2", target=False):
+    if target:
+        return jnp.abs(x)
+    hidden = x @ params["W1"].T
+    hidden = jax.nn.relu(hidden) if hidden_relu else hidden
+    out = (
+        hidden @ (params["W2"].T if readout == "W2" else params["W1"] if readout == "tied" else params["W2"])
+        + params["b"]
+    )
+    return jax.nn.relu(out) if output_relu else out
+
+
 # ---------------------------------------------------------------- the table
 
 # check name -> ((lesson, solution name), [other correct answers], [mutants])
 CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
     "check_draw_sparse_features": (
         (1, "draw_sparse_features"),
-        [_draw_with_bernoulli, lambda key, p, n, batch: toysup.sample_features(key, jnp.full(n, p), batch)],
+        # toysup.sample_features returns (features, samples): transposed to batch-first
+        [_draw_with_bernoulli, lambda key, p, n, batch: toysup.sample_features(key, jnp.full(n, p), batch).T],
         [
-            Mutant("never zero", lambda key, p, n, batch: jax.random.uniform(key, (n, batch))),
-            Mutant("active value always 1", lambda key, p, n, batch: (jax.random.uniform(key, (n, batch)) < p) * 1.0),
+            Mutant("never zero", lambda key, p, n, batch: jax.random.uniform(key, (batch, n))),
+            Mutant("active value always 1", lambda key, p, n, batch: (jax.random.uniform(key, (batch, n)) < p) * 1.0),
             Mutant("active values all 0.5 (right mean, wrong distribution)", _draw(values="constant 0.5"), "uniform"),
             Mutant("active values uniform on [0.25, 0.75]", _draw(values="uniform on [0.25, 0.75]"), "uniform"),
             Mutant("features 2…n share one firing mask", _draw(mask="shared after the first"), "independently"),
@@ -259,28 +417,31 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
     ),
     "check_forward": (
         (1, "forward"),
-        [],
+        [lambda W, b, x: jax.nn.relu(x @ (W.T @ W) + b), lambda W, b, x: jax.nn.relu((W.T @ W @ x.T).T + b)],
         [
-            Mutant("no ReLU", lambda W, b, x: W.T @ W @ x + b[:, None]),
-            Mutant("bias outside the ReLU", lambda W, b, x: jax.nn.relu(W.T @ W @ x) + b[:, None]),
-            Mutant("forgot the bias", lambda W, b, x: jax.nn.relu(W.T @ W @ x)),
-            Mutant(
-                "a ReLU on the hidden layer too", lambda W, b, x: jax.nn.relu(W.T @ jax.nn.relu(W @ x) + b[:, None])
-            ),
-            Mutant("transposed (W Wᵀ)", lambda W, b, x: jax.nn.relu(W @ W.T @ x + b[:, None])),
-            Mutant("numpy (not differentiable)", lambda W, b, x: np.maximum(W.T @ W @ x + b[:, None], 0), "jnp"),
+            Mutant("no ReLU", lambda W, b, x: x @ W.T @ W + b),
+            Mutant("bias outside the ReLU", lambda W, b, x: jax.nn.relu(x @ W.T @ W) + b),
+            Mutant("forgot the bias", lambda W, b, x: jax.nn.relu(x @ W.T @ W)),
+            Mutant("a ReLU on the hidden layer too", lambda W, b, x: jax.nn.relu(jax.nn.relu(x @ W.T) @ W + b)),
+            Mutant("transposed (W Wᵀ)", lambda W, b, x: jax.nn.relu(x @ W @ W.T + b)),
+            Mutant("features-first (Wᵀ W x)", lambda W, b, x: jax.nn.relu(W.T @ W @ x + b[:, None])),
+            Mutant("numpy (not differentiable)", lambda W, b, x: np.maximum(x @ W.T @ W + b, 0), "jnp"),
         ],
     ),
     "check_weighted_loss": (
         (1, "weighted_loss"),
-        [],
+        [lambda x, y, i: jnp.sum(i * jnp.mean((x - y) ** 2, axis=0))],
         [
-            Mutant("sum over the batch", lambda x, y, i: np.sum(i[:, None] * (x - y) ** 2)),
-            Mutant("importance ignored", lambda x, y, i: np.mean(np.sum((x - y) ** 2, axis=0))),
-            Mutant("mean over features too", lambda x, y, i: np.mean(i[:, None] * (x - y) ** 2)),
-            Mutant("absolute error", lambda x, y, i: np.mean(np.sum(i[:, None] * np.abs(x - y), axis=0))),
-            Mutant("importance squared", lambda x, y, i: np.mean(np.sum((i[:, None] * (x - y)) ** 2, axis=0))),
-            Mutant("per-sample losses, no mean", lambda x, y, i: np.sum(i[:, None] * (x - y) ** 2, axis=0)),
+            Mutant("sum over the batch", lambda x, y, i: np.sum(i * (x - y) ** 2)),
+            Mutant("importance ignored", lambda x, y, i: np.mean(np.sum((x - y) ** 2, axis=1))),
+            Mutant("mean over features too", lambda x, y, i: np.mean(i * (x - y) ** 2)),
+            Mutant("absolute error", lambda x, y, i: np.mean(np.sum(i * np.abs(x - y), axis=1))),
+            Mutant("importance squared", lambda x, y, i: np.mean(np.sum((i * (x - y)) ** 2, axis=1))),
+            Mutant("per-sample losses, no mean", lambda x, y, i: np.sum(i * (x - y) ** 2, axis=1)),
+            Mutant(
+                "summed over the batch axis, averaged over features",
+                lambda x, y, i: np.mean(np.sum(i * (x - y) ** 2, axis=0)),
+            ),
             Mutant("numpy (not differentiable)", _numpy_weighted_loss, "jnp"),
         ],
     ),
@@ -650,18 +811,111 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
             Mutant("r_mag ignored", lambda params, x: _gated({**params, "r_mag": 0 * params["r_mag"]}, x)),
         ],
     ),
-    "check_shrinkage": (
-        (7, "shrinkage"),
-        [lambda x, x_hat: np.mean(np.sum(x_hat**2, axis=1)) / np.mean(np.sum(x_hat * x, axis=1))],
+    "check_init_params": (
+        (1, "init_params"),
         [
-            Mutant("inverted", lambda x, x_hat: np.sum(x_hat * x) / np.sum(x_hat**2)),
-            Mutant("a ratio of norms", lambda x, x_hat: np.linalg.norm(x_hat) / np.linalg.norm(x)),
-            Mutant("‖x̂‖² / ‖x‖²", lambda x, x_hat: np.sum(x_hat**2) / np.sum(x**2)),
-            Mutant("the regression slope E[x̂·x] / E‖x‖²", lambda x, x_hat: np.sum(x_hat * x) / np.sum(x**2)),
-            Mutant(
-                "mean of per-sample ratios",
-                lambda x, x_hat: np.mean(np.sum(x_hat**2, axis=1) / np.sum(x_hat * x, axis=1)),
+            lambda key, n, m: {
+                "W": jax.nn.initializers.variance_scaling(1.0, "fan_avg", "normal")(key, (m, n)),
+                "b": jnp.zeros(n),
+            }
+        ],
+        [
+            Mutant("standard normal, no scale", _init(scale="one"), "standard deviation"),
+            Mutant("uniform with the right standard deviation", _init(scale="uniform"), "normal"),
+            Mutant("W transposed", _init(shape="transposed"), "transposed"),
+            Mutant("a random bias", _init(bias="random"), "bias"),
+            Mutant("ignores the key", _init(key_used=False), "different keys"),
+            Mutant("one row repeated", _init(rows="one repeated"), "independent"),
+        ],
+    ),
+    "check_train_step": (
+        (1, "train_step"),
+        [_step()],
+        [
+            Mutant("the loss after the update", _step(loss_at="after"), "before the update"),
+            Mutant("gradient ascent", _step(sign=-1.0), "updated"),
+            Mutant("keeps the old optimizer state", _step(new_state=False), "step 2"),
+            Mutant("plain gradient descent, optimizer ignored", _step(use_optimizer=False), "updated"),
+            Mutant("optimizer.update without params", _step(pass_params=False), "adamw"),
+            Mutant("b never trained", _step(train_b=False), "updated b"),
+        ],
+    ),
+    "check_train_model": (
+        (1, "train_model"),
+        [_train(counter=True)],
+        [
+            Mutant("the same batch every step", _train(fold=False), "loss of step"),
+            Mutant("one key for initialisation and data", _train(split=False), "loss of step 0"),
+            Mutant("a new optimizer state every step", _train(fresh_state=True), "loss of step"),
+            Mutant("returns the mean loss", _train(result="mean loss"), "every step"),
+        ],
+    ),
+    "check_train_instances": (
+        (1, "train_instances"),
+        [_instances_by_in_axes],
+        [
+            Mutant("one key for every instance", _instances(keys_used="first"), "instance 1"),
+            Mutant("one probability for every instance", _instances(probabilities_used="first"), "instance 1"),
+            Mutant("losses transposed", _instances(layout="losses transposed"), "transposed"),
+        ],
+    ),
+    "check_draw_correlated_features": (
+        (5, "draw_correlated_features"),
+        [
+            lambda key, p, n_sets, set_size, batch: (
+                jnp.repeat(jax.random.uniform(jax.random.fold_in(key, 1), (batch, n_sets)) < p, set_size, axis=1)
+                * jax.random.uniform(jax.random.fold_in(key, 2), (batch, n_sets * set_size))
             ),
+            # toysup.sample_features returns (features, samples): transposed to batch-first
+            lambda key, p, n_sets, set_size, batch: (
+                toysup.sample_features(
+                    key, jnp.full(n_sets * set_size, p), batch, correlated_sets=(set_size,) * n_sets, rng="threefry"
+                ).T
+            ),
+        ],
+        [
+            Mutant("independent features", _independent_sets, "fire together"),
+            Mutant("one draw for all sets", _correlated(sets="shared"), "independently"),
+            Mutant("one value for the whole set", _correlated(values="one per set"), "values should be independent"),
+            Mutant("sparsity S used as the probability", _correlated(probability=lambda p: 1 - p), "probability"),
+        ],
+    ),
+    "check_draw_anticorrelated_features": (
+        (5, "draw_anticorrelated_features"),
+        [
+            lambda key, p, n_sets, set_size, batch: (
+                toysup.sample_features(
+                    key, jnp.full(n_sets * set_size, p), batch, anticorrelated_sets=(set_size,) * n_sets, rng="threefry"
+                ).T
+            ),
+        ],
+        [
+            Mutant("members fire independently", _independent_sets, "at most one"),
+            Mutant("always the first member", _anticorrelated(member="always the first"), "uniformly"),
+            Mutant("each member with probability p", _anticorrelated(p_per="member"), "probability"),
+            Mutant("one member choice for all sets", _anticorrelated(member="shared by all sets"), "independently"),
+        ],
+    ),
+    "check_relu_hidden_forward": (
+        (5, "relu_hidden_forward"),
+        [lambda W, b, x: jax.nn.relu(jnp.maximum(W @ x.T, 0).T @ W + b)],
+        [
+            Mutant("no hidden ReLU (the ReLU-output model)", lambda W, b, x: jax.nn.relu(x @ W.T @ W + b)),
+            Mutant("no output ReLU", lambda W, b, x: jax.nn.relu(x @ W.T) @ W + b),
+            Mutant("bias inside, on the hidden layer", lambda W, b, x: jax.nn.relu(jax.nn.relu(x @ W.T + b) @ W)),
+            Mutant("features-first", lambda W, b, x: jax.nn.relu(W.T @ jax.nn.relu(W @ x) + b[:, None])),
+            Mutant("numpy (not differentiable)", lambda W, b, x: np.maximum(np.maximum(x @ W.T, 0) @ W + b, 0), "jnp"),
+        ],
+    ),
+    "check_abs_forward": (
+        (5, "abs_forward"),
+        [lambda params, x: jax.nn.relu(jax.nn.relu(params["W1"] @ x.T).T @ params["W2"].T + params["b"])],
+        [
+            Mutant("no hidden ReLU", lambda params, x: _two_layer(params, x, hidden_relu=False)),
+            Mutant("no output ReLU", lambda params, x: _two_layer(params, x, output_relu=False)),
+            Mutant("tied weights (read out with W1)", lambda params, x: _two_layer(params, x, readout="tied")),
+            Mutant("W2 not transposed", lambda params, x: _two_layer(params, x, readout="untransposed")),
+            Mutant("returns the target |x|", lambda params, x: _two_layer(params, x, target=True)),
         ],
     ),
 }
@@ -679,12 +933,31 @@ CORRECT_CASES = [
 ]
 
 
+def _every_table() -> dict[str, tuple]:
+    """CHECKS of this module and of every other tests/lessons/test_*mutations.py (the SAE systems, the primer)."""
+    tables = dict(CHECKS)
+    for path in sorted(Path(__file__).parent.glob("test_*mutations.py")):
+        if path.resolve() == Path(__file__).resolve():
+            continue
+        spec = importlib.util.spec_from_file_location(f"mutation_table_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        overlap = set(tables) & set(module.CHECKS)
+        assert not overlap, f"{path.name}: checks already listed in another mutation table: {sorted(overlap)}"
+        tables.update(module.CHECKS)
+    return tables
+
+
 def test_every_check_has_three_mutants():
+    tables = _every_table()
     checks = {name for name in dir(lessons) if name.startswith("check_")}
-    assert checks == set(CHECKS), "every check_* of toysup.lessons needs an entry in CHECKS"
-    few = {name: len(mutants) for name, (_, _, mutants) in CHECKS.items() if len(mutants) < 3}
+    assert checks == set(tables), (
+        "every check_* of toysup.lessons needs an entry in a CHECKS table of tests/lessons/test_*mutations.py: "
+        f"missing {sorted(checks - set(tables))}, unknown {sorted(set(tables) - checks)}"
+    )
+    few = {name: len(mutants) for name, (_, _, mutants) in tables.items() if len(mutants) < 3}
     assert not few, f"checks with fewer than three mutants: {few}"
-    for name, (_, _, mutants) in CHECKS.items():
+    for name, (_, _, mutants) in tables.items():
         labels = [mutant.label for mutant in mutants]
         assert len(set(labels)) == len(labels), f"{name}: mutant labels must be unique"
 

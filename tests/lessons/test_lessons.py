@@ -1,23 +1,27 @@
-"""The course: every lesson runs end to end with its solutions, in course order with its title, and shows
-each figure once in Jupyter. The checks: test_lesson_checks.py; ``toysup lessons``: tests/cli/test_cli_lessons.py."""
+"""The course: every lesson, built as a notebook with its solutions filled in, runs end to end in a real Jupyter
+kernel (nbclient, quick mode) and checks each exercise; the lessons are in course order with their titles, are
+found in the installed package, and show each figure once in Jupyter. The checks: test_lesson_checks.py;
+``toysup lessons``: tests/cli/test_cli_lessons.py; the class's zip: test_pack.py."""
 
 import ast
+import importlib.resources
+from pathlib import Path
 
-import matplotlib.pyplot as plt
+import nbformat
 import pytest
 
 from toysup import lessons
-from toysup.lessons.course import lesson_paths, load_solutions, run_lesson
+from toysup.lessons import course
+from toysup.lessons.course import lesson_paths, load_solutions
 
 LESSONS = lesson_paths()
 
 
-def _stubs(lesson) -> set[str]:
-    """Names of the lesson's functions whose body raises NotImplementedError (the exercise stubs)."""
-    tree = ast.parse(lesson.read_text())
+def _stubs(source: str) -> set[str]:
+    """Names of the functions whose body raises NotImplementedError (the exercise stubs)."""
     return {
         node.name
-        for node in ast.walk(tree)
+        for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.FunctionDef)
         and any(
             isinstance(inner, ast.Raise) and "NotImplementedError" in ast.unparse(inner) for inner in ast.walk(node)
@@ -26,31 +30,47 @@ def _stubs(lesson) -> set[str]:
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda path: path.stem)
-def test_lesson_runs_end_to_end_with_its_solutions(lesson, monkeypatch, capsys):
-    monkeypatch.setenv("TOYSUP_QUICK", "1")
+def test_lesson_runs_in_a_kernel_with_its_solutions(lesson, tmp_path, monkeypatch):
+    """The notebook ``toysup lessons build --solutions`` writes, executed by nbclient in a fresh kernel."""
+    pytest.importorskip("nbclient")
+    monkeypatch.setenv("TOYSUP_QUICK", "1")  # the kernel inherits it
     solutions = load_solutions(lesson)
-    try:
-        namespace = run_lesson(lesson, solutions)
-    finally:
-        plt.close("all")
-    assert set(solutions) == _stubs(lesson), "each stub has a solution and each solution a stub"
-    assert 2 <= len(solutions) <= 5
-    assert all(namespace[name] is solution for name, solution in solutions.items())
-    printed = capsys.readouterr().out
+    assert set(solutions) == _stubs(lesson.read_text()), "each stub has a solution and each solution a stub"
+    assert len(solutions) >= 1
+    notebook = course.notebook(lesson, solutions=True)
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert not _stubs("\n".join(line for line in code.splitlines() if not line.lstrip().startswith("%")))
+    path = tmp_path / f"{lesson.stem}.ipynb"
+    nbformat.write(notebook, path)
+    executed = course.execute(path)
+    printed = course.printed(executed)
     unchecked = [name for name in solutions if f"✓ {name}: all " not in printed]
-    assert not unchecked, f"exercises never checked in the lesson: {unchecked}"
+    assert not unchecked, f"exercises never checked in the lesson: {unchecked}\n{printed[-2000:]}"
+    errors = [output for cell in executed.cells for output in cell.get("outputs", []) if output.output_type == "error"]
+    assert not errors
 
 
 def test_lessons_are_in_course_order_with_titles():
-    assert [path.name[:2] for path in LESSONS] == [f"{i:02d}" for i in range(1, len(LESSONS) + 1)]
+    numbers = [course.lesson_number(path) for path in LESSONS]
+    assert numbers[0] in (0, 1) and numbers == list(range(numbers[0], numbers[0] + len(LESSONS)))
     assert len(LESSONS) >= 7
-    assert all(lessons.lesson_title(path).startswith(f"Lesson {i}") for i, path in enumerate(LESSONS, 1))
+    assert all(lessons.lesson_title(path).startswith(f"Lesson {n}") for n, path in zip(numbers, LESSONS))
+
+
+def test_lessons_are_found_in_the_installed_package():
+    """The course is the package ``toysup.course`` (the repository's lessons/ installed), found through
+    importlib.resources, not through a path relative to the source tree."""
+    folder = Path(importlib.resources.files("toysup.course"))
+    assert course.lessons_folder() == folder
+    assert all(path.parent == folder for path in LESSONS)
+    assert all(course.solution_path(path).is_file() for path in LESSONS)
+    assert (folder / "README.md").is_file()
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda path: path.stem)
 def test_figures_show_once_in_jupyter(lesson):
     """The inline backend is enabled before toysup.plots picks Agg, and interactive mode is off, so a figure
-    appears exactly where a cell ends with it (checked by executing the built notebooks with nbclient)."""
+    appears exactly where a cell ends with it (the notebooks run in a kernel above)."""
     first_code = next(cell.source for cell in lessons.read_lesson(lesson).cells if cell.cell_type == "code")
     assert first_code.startswith("%matplotlib inline\n") and "plt.ioff()" in first_code
 
@@ -60,3 +80,61 @@ def test_a_folder_without_lessons_is_a_clear_error(tmp_path):
         lesson_paths(tmp_path)
     with pytest.raises(ValueError, match="no lesson files"):
         lessons.build(tmp_path / "out", folder=tmp_path)
+
+
+LESSON = '''# %% [markdown]
+# # Lesson 9 — a lesson for the test
+
+# %%
+import math
+
+
+# %%
+def area(radius):
+    """The area of a circle."""
+    raise NotImplementedError("Exercise 9.1")
+
+
+print(area(1.0))
+'''
+
+SOLUTIONS = '''"""Solutions to lesson 9."""
+
+import numpy as np
+
+TAU = 2 * np.pi
+
+
+def area(radius):
+    """The area of a circle."""
+    return TAU / 2 * radius**2
+
+
+ANSWERS = {2: "Because.", 1: "Twice the radius."}
+'''
+
+
+def test_solutions_fill_the_stubs_in_and_answers_close_the_notebook(tmp_path):
+    """load_solutions returns the functions only (not ANSWERS or constants); a built notebook with solutions
+    has each stub replaced, the solutions' imports and constants added, and the answers at the end in order."""
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "09_circle.py").write_text(LESSON)
+    (tmp_path / "solutions" / "09_circle.py").write_text(SOLUTIONS)
+    lesson = tmp_path / "09_circle.py"
+    assert list(load_solutions(lesson)) == ["area"]
+    assert course.load_answers(lesson) == {1: "Twice the radius.", 2: "Because."}
+
+    filled = course.notebook(lesson, solutions=True)
+    namespace = {}
+    for cell in filled.cells:
+        if cell.cell_type == "code":
+            exec(cell.source, namespace)
+    assert namespace["area"](2.0) == pytest.approx(4 * 3.141592653589793)
+    assert filled.cells[-1].source.startswith("## Answers to the questions")
+    assert filled.cells[-1].source.index("**1.** Twice") < filled.cells[-1].source.index("**2.** Because")
+    student = course.notebook(lesson)
+    assert "NotImplementedError" in student.cells[-1].source and "Answers" not in student.cells[-1].source
+
+    (tmp_path / "solutions" / "09_circle.py").write_text('"""No solutions yet."""\n')
+    with pytest.raises(ValueError, match="area of 09_circle.py has no solution"):
+        course.notebook(lesson, solutions=True)

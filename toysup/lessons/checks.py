@@ -29,7 +29,7 @@ def _random_weights(rng: np.random.Generator, n_hidden: int, n_features: int) ->
     return rng.normal(size=(n_hidden, n_features)).astype(np.float32)
 
 
-def _assert_differentiable(name: str, case: str, student, reference, args: tuple, argnum: int) -> None:
+def assert_differentiable(name: str, case: str, student, reference, args: tuple, argnum: int) -> None:
     """The gradient of Σ output² through the student's function equals the reference's."""
 
     def squared(function):
@@ -54,29 +54,30 @@ def _assert_differentiable(name: str, case: str, student, reference, args: tuple
 
 
 def _draw(name: str, case: str, draw_sparse_features, key, probability, n_features: int, batch_size: int):
-    """The student's batch as an array of shape (n_features, batch_size), or an AssertionError."""
+    """The student's batch as an array of shape (batch_size, n_features), or an AssertionError."""
     x = as_array(name, case, call(name, case, draw_sparse_features, key, probability, n_features, batch_size))
-    if x.shape != (n_features, batch_size):
-        hint = " — transposed? Features go on the first axis" if x.shape == (batch_size, n_features) else ""
+    if x.shape != (batch_size, n_features):
+        hint = " — transposed? The batch goes on the first axis" if x.shape == (n_features, batch_size) else ""
         raise AssertionError(
-            f"{name} on {case}: returned shape {x.shape}, expected (features, batch) = {(n_features, batch_size)}{hint}"
+            f"{name} on {case}: returned shape {x.shape}, expected (batch, features) = {(batch_size, n_features)}{hint}"
         )
     return x
 
 
-def _most_correlated(values: np.ndarray) -> tuple[float, int, int]:
-    """The largest |correlation| between two rows of ``values`` (constant rows count as uncorrelated)."""
-    centred = values - values.mean(axis=1, keepdims=True)
-    scale = np.sqrt(np.sum(centred**2, axis=1))
+def most_correlated(values: np.ndarray) -> tuple[float, int, int]:
+    """The largest |correlation| between two columns of ``values`` (batch, features); constant columns count
+    as uncorrelated."""
+    centred = values - values.mean(axis=0, keepdims=True)
+    scale = np.sqrt(np.sum(centred**2, axis=0))
     scale = np.where(scale > 0, scale, np.inf)
-    correlation = np.abs((centred / scale[:, None]) @ (centred / scale[:, None]).T)
+    correlation = np.abs((centred / scale).T @ (centred / scale))
     np.fill_diagonal(correlation, 0.0)
     i, j = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
     return float(correlation[i, j]), int(i), int(j)
 
 
 def check_draw_sparse_features(draw_sparse_features) -> None:
-    """``draw_sparse_features(key, feature_probability, n_features, batch_size)`` -> (features, batch):
+    """``draw_sparse_features(key, feature_probability, n_features, batch_size)`` -> (batch, features):
     each entry independently 0 with probability 1 − p, else uniform on [0, 1]; every random number drawn
     from ``key`` with jax.random (the same key gives the same batch, another key another batch)."""
     name, n_tests = "draw_sparse_features", 0
@@ -88,7 +89,7 @@ def check_draw_sparse_features(draw_sparse_features) -> None:
             raise AssertionError(f"{name} on {case}: values must lie in [0, 1], found {x.min():.3g} … {x.max():.3g}")
         active = x != 0
         spread = 6 * np.sqrt(probability * (1 - probability) / batch_size) + 1e-3  # per feature
-        per_feature = active.mean(axis=1)
+        per_feature = active.mean(axis=0)
         if np.any(np.abs(per_feature - probability) > spread):
             worst = int(np.argmax(np.abs(per_feature - probability)))
             raise AssertionError(
@@ -114,14 +115,14 @@ def check_draw_sparse_features(draw_sparse_features) -> None:
         # Independence over every pair of features: correlations of independent features stay within
         # ±0.05 (7 standard errors at 20,000 samples).
         if probability < 1:
-            together, i, j = _most_correlated(active.astype(np.float64))
+            together, i, j = most_correlated(active.astype(np.float64))
             if together > 0.05:
                 raise AssertionError(
                     f"{name} on {case}: features should switch on independently, but features {i} and {j} are "
                     f"non-zero together with correlation {together:.2f} — draw one random number per feature "
-                    f"and sample, shape (n_features, batch_size)"
+                    f"and sample, shape (batch_size, n_features)"
                 )
-        related, i, j = _most_correlated(x)
+        related, i, j = most_correlated(x)
         if related > 0.05:
             raise AssertionError(
                 f"{name} on {case}: the values of different features should be independent, but features {i} "
@@ -156,51 +157,53 @@ def check_draw_sparse_features(draw_sparse_features) -> None:
         ) from None
     except Exception as error:
         raise AssertionError(f"{name} raised {type(error).__name__} on {case}: {error}") from error
-    if getattr(traced, "shape", None) != (4, 500):
-        raise AssertionError(f"{name} on {case}: returned {traced!r:.80}, expected an array of shape (4, 500)")
+    if getattr(traced, "shape", None) != (500, 4):
+        raise AssertionError(f"{name} on {case}: returned {traced!r:.80}, expected an array of shape (500, 4)")
     case = "batch_size=1"
     _draw(name, case, draw_sparse_features, jax.random.key(2), 0.5, 4, 1)
     passed(name, n_tests + 5)
 
 
 def _forward(W, b, x):
-    return jax.nn.relu(W.T @ (W @ x) + b[:, None])
+    return jax.nn.relu((x @ W.T) @ W + b)
 
 
 def _forward_values(W, b, x):
     """``_forward`` in numpy (quick: no compilation) for comparing values."""
-    return np.maximum(W.T @ (W @ x) + b[:, None], 0.0)
+    return np.maximum((x @ W.T) @ W + b, 0.0)
 
 
 def check_forward(forward) -> None:
-    """``forward(W, b, x)`` with W (hidden, features), b (features,), x (features, batch) -> ReLU(WᵀWx + b)."""
+    """``forward(W, b, x)`` with W (hidden, features), b (features,), x (batch, features) -> x' of shape
+    (batch, features), each row ReLU(WᵀW x + b): ReLU(x Wᵀ W + b)."""
     rng = np.random.default_rng(0)
     cases = []
     for n_hidden, n_features, batch in ((2, 5, 64), (1, 2, 3), (5, 20, 1), (3, 3, 16)):
         W = _random_weights(rng, n_hidden, n_features)
         b = rng.normal(size=n_features).astype(np.float32)
-        x = rng.uniform(size=(n_features, batch)).astype(np.float32)
+        x = rng.uniform(size=(batch, n_features)).astype(np.float32)
         cases.append((f"random inputs, {shapes(W, b, x)}", (W, b, x)))
     W, b, x = cases[0][1]
     cases.append(("W = 0 (the output is ReLU(b))", (np.zeros_like(W), b, x)))
     cases.append(("a very negative bias (every output is 0)", (W, np.full_like(b, -100.0), x)))
     n_tests = compare("forward", forward, _forward_values, cases)
     for argnum, what in ((0, "W"), (1, "b")):
-        _assert_differentiable("forward", f"d/d{what} of random inputs", forward, _forward, cases[0][1], argnum)
+        assert_differentiable("forward", f"d/d{what} of random inputs", forward, _forward, cases[0][1], argnum)
     passed("forward", n_tests + 2)
 
 
 def _weighted_loss(x, x_reconstructed, importance, xp=jnp):
-    return xp.mean(xp.sum(importance[:, None] * (x - x_reconstructed) ** 2, axis=0))
+    return xp.mean(xp.sum(importance * (x - x_reconstructed) ** 2, axis=1))
 
 
 def check_weighted_loss(weighted_loss) -> None:
-    """``weighted_loss(x, x_reconstructed, importance)`` -> mean over the batch of Σ_i I_i (x_i − x'_i)²."""
+    """``weighted_loss(x, x_reconstructed, importance)``, x and x' (batch, features), importance (features,) ->
+    the mean over the batch of Σ_i I_i (x_i − x'_i)², one number."""
     rng = np.random.default_rng(1)
     cases = []
     for n_features, batch in ((5, 64), (1, 10), (20, 1)):
-        x = rng.uniform(size=(n_features, batch)).astype(np.float32)
-        x_reconstructed = rng.uniform(size=(n_features, batch)).astype(np.float32)
+        x = rng.uniform(size=(batch, n_features)).astype(np.float32)
+        x_reconstructed = rng.uniform(size=(batch, n_features)).astype(np.float32)
         importance = (0.9 ** np.arange(n_features)).astype(np.float32)
         cases.append((f"random inputs, {shapes(x, x_reconstructed, importance)}", (x, x_reconstructed, importance)))
     x, x_reconstructed, importance = cases[0][1]
@@ -213,7 +216,7 @@ def check_weighted_loss(weighted_loss) -> None:
     )
     cases.append(("importance 10 for every feature", (x, x_reconstructed, np.full_like(importance, 10.0))))
     n_tests = compare("weighted_loss", weighted_loss, functools.partial(_weighted_loss, xp=np), cases)
-    _assert_differentiable("weighted_loss", "d/dx' of random inputs", weighted_loss, _weighted_loss, cases[0][1], 1)
+    assert_differentiable("weighted_loss", "d/dx' of random inputs", weighted_loss, _weighted_loss, cases[0][1], 1)
     passed("weighted_loss", n_tests + 1)
 
 
@@ -489,9 +492,9 @@ def check_exact_abs_weights(exact_abs_weights) -> None:
                 f"{name} on {case}: W1 must have shape {(2 * n_features, n_features)} and W2 "
                 f"{(n_features, 2 * n_features)}, got {W1.shape} and {W2.shape}"
             )
-        x = rng.uniform(-1, 1, size=(n_features, 100))
-        x[:, :3] = 0.0  # and some zeros
-        output = np.maximum(W2 @ np.maximum(W1 @ x, 0), 0)
+        x = rng.uniform(-1, 1, size=(100, n_features))  # batch-first, as in the lessons
+        x[:3] = 0.0  # and some zeros
+        output = np.maximum(np.maximum(x @ W1.T, 0) @ W2.T, 0)
         assert_close(name, f"{case} (ReLU(W2 ReLU(W1 x)) on 100 signed inputs x)", output, np.abs(x))
         n_tests += 1
     passed(name, n_tests)

@@ -361,13 +361,14 @@ def check_gated_encode(gated_encode) -> None:
     passed("gated_encode", compare("gated_encode", gated_encode, _gated_encode, cases))
 
 
-def _shrinkage(x, x_reconstructed):
+def _relative_reconstruction_bias(x, x_reconstructed):
     x, x_reconstructed = np.asarray(x, np.float64), np.asarray(x_reconstructed, np.float64)
     return float(np.sum(x_reconstructed**2) / np.sum(x_reconstructed * x))
 
 
-def check_shrinkage(shrinkage) -> None:
-    """``shrinkage(x, x_reconstructed)`` -> γ = E‖x̂‖² / E[x̂ · x]: 1 unbiased, below 1 when the SAE shrinks."""
+def check_relative_reconstruction_bias(relative_reconstruction_bias) -> None:
+    """``relative_reconstruction_bias(x, x_reconstructed)`` -> γ = E‖x̂‖² / E[x̂ · x]: 1 unbiased, below 1 when the
+    SAE shrinks (Rajamanoharan et al. 2024a; SAELens's shrinkage/relative_reconstruction_bias)."""
     rng = np.random.default_rng(20)
     x = rng.normal(size=(100, 6))
     noise = rng.normal(scale=0.1, size=x.shape)
@@ -377,4 +378,5 @@ def check_shrinkage(shrinkage) -> None:
         ("x̂ = 1.2 x + noise", (x, 1.2 * x + noise)),
         ("one sample", (x[:1], 0.5 * x[:1] + noise[:1])),
     ]
-    passed("shrinkage", compare("shrinkage", shrinkage, _shrinkage, cases))
+    name = "relative_reconstruction_bias"
+    passed(name, compare(name, relative_reconstruction_bias, _relative_reconstruction_bias, cases))
