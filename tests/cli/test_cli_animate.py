@@ -59,7 +59,7 @@ def test_animate_refuses_bad_input_before_training(args, message, tmp_path, caps
 
 def test_mp4_without_ffmpeg_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(animate.shutil, "which", lambda name: None)
-    assert main(["animate", "--steps", "20", "--every", "10", "--out", str(tmp_path / "a.mp4")]) == 2
+    assert main(["animate", "--steps", "20", "--every", "10", "--out", str(tmp_path / "a.mp4")]) == 1
     assert "needs ffmpeg" in capsys.readouterr().err
     assert not (tmp_path / "a.mp4").exists()
 
@@ -71,10 +71,10 @@ def test_an_existing_file_is_replaced_only_with_overwrite(tmp_path, capsys, monk
     argv = [*flags, "--out", str(out)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(snapshots, "train_with_snapshots", lambda *a, **k: pytest.fail("trained"))
-        assert main(argv) == 2
+        assert main(argv) == 1
         assert "already exists; pass --overwrite" in capsys.readouterr().err
         (tmp_path / "a-file").write_text("x")
-        assert main([*flags, "--out", str(tmp_path / "a-file" / "x.gif")]) == 2
+        assert main([*flags, "--out", str(tmp_path / "a-file" / "x.gif")]) == 1
         assert "is a file" in capsys.readouterr().err
     assert out.read_bytes() == b"my own animation"
     assert main([*argv, "--overwrite"]) == 0

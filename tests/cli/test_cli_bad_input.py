@@ -1,10 +1,13 @@
 """Every flag of every command, given bad values by a careless or hostile user: negative, zero, NaN, infinite,
 huge (1e12, 1e400), of the wrong type, of the wrong length, or in a combination where it would have no effect.
 
-Each case must exit with status 2 within seconds, with exactly one line on stderr that names the field (or the
-flag), and without a traceback. The training, sweeping, drawing and building functions are replaced by ones that
-fail the test when called, which proves every check comes before any compute; the largest sizes also run in a
-subprocess whose address space is capped at 2 GB, which proves nothing big is allocated before the refusal.
+Each case must exit with status 2 (a usage error) within seconds, with exactly one line on stderr that names the
+field (or the flag), and without a traceback; a flag that takes one of a fixed set of values is refused by the
+parser, naming the flag and every allowed value. An output the command may not write, a damaged saved result and a
+run that diverges are no usage errors: they exit with status 1, in one line too. The training, sweeping, drawing
+and building functions are replaced by ones that fail the test when called, which proves every check comes before
+any compute; the largest sizes also run in a subprocess whose address space is capped at 2 GB, which proves nothing
+big is allocated before the refusal.
 """
 
 import json
@@ -18,6 +21,7 @@ import time
 import pytest
 
 from toysup.cli import main
+from toysup.storage import mark
 
 LIMIT_S = 5.0  # seconds a refusal may take, imports of the command's modules included
 HUGE = "1000000000000"  # 1e12, as an integer argparse accepts
@@ -252,7 +256,10 @@ CASES = (
         (["phase", "--grid", "100000"], "grid"),
         (["phase", "--grid", HUGE], "grid"),
         (["phase", "--grid", "abc"], "grid"),
-        (["phase", "--seeds", "0"], "seeds"),
+        (["phase", "--restarts", "0"], "restarts"),
+        (["phase", "--restarts", "abc"], "restarts"),
+        (["phase", "--restarts", HUGE], "restarts"),
+        (["phase", "--seeds", "0"], "restarts"),  # the old name of --restarts, kept for the README's examples
         (["phase", "--seeds", "abc"], "seeds"),
         (["phase", "--seeds", HUGE], "restarts"),
         (["phase", "--steps", "0"], "steps"),
@@ -371,7 +378,6 @@ CASES = (
         (["lessons"], "list,build,open,pack"),
         (["lessons", "nope"], "nope"),
         (["lessons", "build", "--out"], "out"),
-        (["lessons", "build", "--out", "{tmp}/bad.toml"], "out"),
         (["lessons", "build", "--solutions", "yes"], "yes"),
         (["lessons", "build", "--overwrite", "yes"], "yes"),
         (["lessons", "list", "--x"], "--x"),
@@ -386,7 +392,6 @@ CASES = (
         (["lessons", "open", "1", "--port", "65536"], "port"),
         (["lessons", "open", "1", "--port", "abc"], "port"),
         (["lessons", "open", "1", "--no-browser", "yes"], "yes"),
-        (["lessons", "open", "1", "--out", "{tmp}/bad.toml"], "out"),
         (["lessons", "pack", "--out", "{tmp}/bad.toml"], "out"),
         (["lessons", "pack", "--out", "{tmp}"], "out"),
         (["lessons", "pack", "--out", "{tmp}/class.tar"], ".zip"),
@@ -467,7 +472,54 @@ def test_every_flag_of_every_command_has_a_bad_value_case():
     assert not missing, f"flags without a bad-value case: {missing}"
 
 
-def test_a_diverged_run_exits_2_in_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
+# Flags that take one of a fixed set of values: the parser refuses any other, naming the flag and every choice.
+CHOICE_CASES = [
+    (["train", "--model", "tanh"], "--model", ("linear", "relu_output", "relu_hidden", "abs")),
+    (["sweep", "--optimizer", "sgd"], "--optimizer", ("adam", "adamw")),
+    (["animate", "--schedule", "step"], "--schedule", ("constant", "linear", "cosine")),
+    (["train", "--rng", "mersenne"], "--rng", ("hash", "threefry")),
+    (["sae", "--synthetic", "--arch", "lasso"], "--arch", ("relu", "topk", "batchtopk", "jumprelu", "gated")),
+    (["sae", "--synthetic", "--firing", "given"], "--firing", ("uniform", "zipf")),
+    (["sae", "--synthetic", "--resampling", "sometimes"], "--resampling", ("none", "random", "inputs")),
+]
+
+
+@pytest.mark.parametrize("argv, flag, allowed", CHOICE_CASES, ids=[" ".join(case[0]) for case in CHOICE_CASES])
+def test_a_value_outside_a_flags_choices_is_refused_by_the_parser(argv, flag, allowed, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"toysup: error: argument {flag}: invalid choice"), err
+    assert all(repr(value) in err for value in allowed), err
+
+
+# What is no usage error: (argv, a word the error must contain), each exiting with status 1 before any compute.
+RUNTIME_CASES = [
+    (["lessons", "build", "--out", "{tmp}/bad.toml"], "is a file"),
+    (["lessons", "open", "1", "--out", "{tmp}/bad.toml"], "is a file"),
+    (["train", "--out", "{tmp}/bad.toml", "--steps", "10"], "is a file"),
+    (["sweep", "--out", "{tmp}/bad.toml", *AXIS], "is a file"),
+    (["phase", "--out", "{tmp}/bad.toml"], "is a file"),
+    (["demo", "--out", "{tmp}/bad.toml"], "is a file"),
+    (["sae", "--synthetic", "--out", "{tmp}/bad.toml"], "bad.toml"),
+    (["sae", "--recovery", "--penalties", "2", "--out", "{tmp}/bad.toml"], "is a file"),
+    (["figures", "intro", "--out", "{tmp}/bad.toml"], "bad.toml"),
+    (["figures", "--replot", "intro", "--out", "{tmp}/gallery"], "gallery"),  # no saved record to redraw
+    (["sae", "--run", "{tmp}/none"], "none"),  # no saved run there
+    (["sae", "--run", "{tmp}/damaged"], "config.json"),
+]
+
+
+@pytest.mark.parametrize("argv, word", RUNTIME_CASES, ids=[_case_id(case) for case in RUNTIME_CASES])
+def test_an_unusable_output_or_a_damaged_run_exits_1_in_one_line_before_any_compute(argv, word, folder, capsys):
+    mark(folder / "damaged", "run")
+    (folder / "damaged" / "config.json").write_text("{not json")
+    argv = [arg.replace("{tmp}", str(folder)) for arg in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("toysup: error: ") and word in err, err
+
+
+def test_a_diverged_run_exits_1_in_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
     import importlib
 
     from toysup import DivergedError
@@ -477,7 +529,7 @@ def test_a_diverged_run_exits_2_in_one_line_and_writes_nothing(tmp_path, monkeyp
 
     monkeypatch.setattr(importlib.import_module("toysup.train"), "train", diverge)
     out = tmp_path / "run"
-    assert main(["train", "--steps", "100", "--out", str(out), "--quiet"]) == 2
+    assert main(["train", "--steps", "100", "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "toysup: error: diverged at step 7: the loss became non-finite; try a lower learning_rate"
     assert not out.exists()

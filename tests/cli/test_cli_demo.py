@@ -33,20 +33,20 @@ def no_training(monkeypatch):
 
 def test_output_the_demo_did_not_write_is_refused_before_training(tmp_path, capsys, no_training):
     (tmp_path / "demo.png").write_bytes(b"my own picture")
-    assert main(["demo", "--steps", "20", "--out", str(tmp_path), "--quiet"]) == 2
+    assert main(["demo", "--steps", "20", "--out", str(tmp_path), "--quiet"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "demo.png was not written by toysup demo; pass --overwrite" in err
     (tmp_path / "demo.png").unlink()
     storage.replace_folder(tmp_path / "run", "run", lambda folder: None)  # a run from toysup train
-    assert main(["demo", "--steps", "20", "--out", str(tmp_path), "--quiet"]) == 2
+    assert main(["demo", "--steps", "20", "--out", str(tmp_path), "--quiet"]) == 1
     assert "pass --overwrite" in capsys.readouterr().err
     (tmp_path / "a-file").write_text("x")
-    assert main(["demo", "--steps", "20", "--out", str(tmp_path / "a-file"), "--quiet"]) == 2
+    assert main(["demo", "--steps", "20", "--out", str(tmp_path / "a-file"), "--quiet"]) == 1
     assert "is a file" in capsys.readouterr().err
     foreign = tmp_path / "other" / "run"
     foreign.mkdir(parents=True)
     (foreign / "notes.txt").write_text("mine")
-    assert main(["demo", "--steps", "20", "--out", str(tmp_path / "other"), "--overwrite", "--quiet"]) == 2
+    assert main(["demo", "--steps", "20", "--out", str(tmp_path / "other"), "--overwrite", "--quiet"]) == 1
     assert "toysup did not write" in capsys.readouterr().err
 
 

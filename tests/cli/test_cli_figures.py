@@ -27,7 +27,7 @@ def test_a_bad_out_is_refused_before_any_figure_is_made(tmp_path, monkeypatch, c
     (tmp_path / "a-file").write_text("x")
     run = mark(tmp_path / "run", "run")
     for out, words in ((foreign, "toysup did not write"), (tmp_path / "a-file", "is a file"), (run, "run result")):
-        assert main(["figures", "intro", "--quick", "--out", str(out), "--overwrite"]) == 2
+        assert main(["figures", "intro", "--quick", "--out", str(out), "--overwrite"]) == 1
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and words in err, err
 
@@ -78,7 +78,7 @@ def test_replot_refuses_a_missing_or_damaged_record_in_one_line(tmp_path, monkey
     gallery = mark(tmp_path / "gallery", "figures")
     if saved is not None:
         (gallery / "intro.json").write_text(saved)
-    assert main(["figures", "--replot", *names, "--out", str(gallery)]) == 2
+    assert main(["figures", "--replot", *names, "--out", str(gallery)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("toysup: error: ") and words in err, err
     assert not (gallery / "intro.png").exists()

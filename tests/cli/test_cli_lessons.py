@@ -111,12 +111,12 @@ def test_lessons_needs_a_subcommand(capsys):
 def test_build_into_a_file_or_a_foreign_folder_is_one_clear_line(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("")
-    assert main(["lessons", "build", "--out", str(target)]) == 2
+    assert main(["lessons", "build", "--out", str(target)]) == 1  # the command line is right, the folder is not
     assert "out: " in capsys.readouterr().err
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("mine")
-    assert main(["lessons", "build", "--out", str(foreign)]) == 2
+    assert main(["lessons", "build", "--out", str(foreign)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "did not write" in err
     assert [path.name for path in foreign.iterdir()] == ["thesis.tex"]

@@ -115,9 +115,9 @@ def test_cli_trains_on_a_saved_run_and_writes_json_and_npz(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["sae", "--synthetic", "--arch", "lasso"], "arch: must be one of"),
+        (["sae", "--synthetic", "--arch", "lasso"], "argument --arch: invalid choice: 'lasso'"),
         (["sae", "--synthetic", "--k", "0", "--latents", "64"], "k: must be in [1, n_latents=64], got 0"),
-        (["sae", "--synthetic", "--firing", "pareto"], "firing: must be one of"),
+        (["sae", "--synthetic", "--firing", "pareto"], "argument --firing: invalid choice: 'pareto'"),
         (["sae"], "run: give --run DIR or --synthetic"),
         (["sae", "--synthetic", "--steps", "0"], "steps: must be >= 1"),
     ],
@@ -212,7 +212,7 @@ def test_the_toy_runs_folder_is_never_an_sae_output(toy_run, monkeypatch, capsys
     before = {path.name: path.read_bytes() for path in toy_run.iterdir()}
     for out in (toy_run, toy_run / "sae"):
         for overwrite in ([], ["--overwrite"]):
-            assert main(["sae", "--run", str(toy_run), "--out", str(out), *SAE_FLAGS, *overwrite]) == 2
+            assert main(["sae", "--run", str(toy_run), "--out", str(out), *SAE_FLAGS, *overwrite]) == 1
             err = capsys.readouterr().err.strip()
             assert len(err.splitlines()) == 1 and "is the toy run's folder" in err
     assert {path.name: path.read_bytes() for path in toy_run.iterdir()} == before
@@ -235,7 +235,7 @@ def test_a_bad_sae_out_is_refused_before_training(toy_run, tmp_path, monkeypatch
         ([*grid, "--out", str(foreign), "--overwrite"], "toysup did not write"),
     ]
     for flags, words in cases:
-        assert main(["sae", *flags]) == 2, flags
+        assert main(["sae", *flags]) == 1, flags  # the command line is right, the folder is not
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and words in err, (flags, err)
 
@@ -246,7 +246,7 @@ def test_an_sae_result_is_replaced_only_with_overwrite(toy_run, tmp_path, capsys
     assert main(argv) == 0
     assert json.loads((out / "toysup.json").read_text()) == {"kind": "sae"}
     assert json.loads((out / "config.json").read_text())["data"]["run"] == str(toy_run)
-    assert main(argv) == 2 and "pass --overwrite" in capsys.readouterr().err
+    assert main(argv) == 1 and "pass --overwrite" in capsys.readouterr().err
     assert main([*argv, "--seed", "3", "--overwrite"]) == 0
     assert json.loads((out / "config.json").read_text())["config"]["seed"] == 3
     assert toysup.load(toy_run).W.shape == (1, 2, 4)

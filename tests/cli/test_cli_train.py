@@ -91,11 +91,11 @@ def _bad_outs(tmp_path) -> dict[str, tuple[str, str]]:
     }
 
 
-def test_a_bad_out_is_one_line_and_exit_2_before_training(tmp_path, monkeypatch, capsys):
+def test_a_bad_out_is_one_line_and_exit_1_before_training(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(importlib.import_module("toysup.train"), "train", lambda *a, **k: pytest.fail("trained"))
     for name, (out, words) in _bad_outs(tmp_path).items():
         for overwrite in ([], ["--overwrite"]):
-            assert main(["train", "--steps", "10", "--out", out, "--quiet", *overwrite]) == 2, name
+            assert main(["train", "--steps", "10", "--out", out, "--quiet", *overwrite]) == 1, name
             err = capsys.readouterr().err.strip()
             assert len(err.splitlines()) == 1 and "out: " in err and words in err, (name, err)
     assert (tmp_path / "foreign" / "config.json").read_text() == '{"mine": true}'
@@ -109,7 +109,7 @@ def test_a_run_is_replaced_only_with_overwrite(tmp_path, capsys):
     train_module = importlib.import_module("toysup.train")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(train_module, "train", lambda *a, **k: calls.append(1) or pytest.fail("trained"))
-        assert main([*argv, "--out", str(out)]) == 2 and not calls
+        assert main([*argv, "--out", str(out)]) == 1 and not calls
     assert "pass --overwrite" in capsys.readouterr().err
     assert main([*argv, "--seed", "7", "--out", str(out), "--overwrite"]) == 0
     assert toysup.load(out).config.seed == 7
@@ -167,6 +167,6 @@ def test_an_out_without_room_for_the_run_is_refused_before_training(tmp_path, mo
     config = toysup.ToyConfig(n_features=400, n_hidden=30, n_instances=8)
     assert io.result_bytes(config) > 8 * 400 * 30 * 4  # at least the float32 weights
     argv = ["train", "--features", "400", "--hidden", "30", "--instances", "8", "--out", str(tmp_path / "run")]
-    assert main(argv) == 2
+    assert main(argv) == 1  # the command line is right; the disk is full
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "MB free" in err and not (tmp_path / "run").exists()

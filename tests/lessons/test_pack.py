@@ -90,12 +90,12 @@ def test_pack_refuses_a_bad_out_before_building(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(course, "build_wheel", forbidden)
     existing = tmp_path / "class.zip"
     existing.write_bytes(b"a teacher's zip")
-    for argv, word in [
-        (["--out", str(existing)], "--overwrite"),
-        (["--out", str(tmp_path / "class.tar")], ".zip"),
-        (["--out", str(tmp_path)], "out"),
+    for argv, word, status in [
+        (["--out", str(existing)], "--overwrite", 1),  # a result that exists: a runtime refusal
+        (["--out", str(tmp_path / "class.tar")], ".zip", 2),  # a bad value: a usage error
+        (["--out", str(tmp_path)], "out", 2),
     ]:
-        assert main(["lessons", "pack", *argv]) == 2
+        assert main(["lessons", "pack", *argv]) == status
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and word in err, err
     assert existing.read_bytes() == b"a teacher's zip"

@@ -5,8 +5,12 @@ each live in the module of that name, exposing ``add_parser(commands)`` and thei
 they share (the parser, number lists, the training flags) are in ``flags``. This package is a leaf: no library
 module imports it.
 
-Bad input exits with status 2 and one line naming the field and the allowed range, before any compute; Ctrl-C
-exits with status 130.
+Exit statuses (``flags.USAGE``, ``flags.FAILED``, ``flags.INTERRUPTED``): 2 for bad command-line input — an
+unknown flag, a value the parser refuses, or a ``ValueError`` raised while the command checks its flags and builds
+its config from them (``flags.checking_input``), always before any compute; 1 for a command that fails while
+running — an ``--out`` that cannot be used (``OutputError``), a saved result that cannot be read
+(``DamagedFileError``), a run that diverged, a missing optional dependency, or any other ``ValueError``,
+``RuntimeError`` or ``OSError`` after the checks; 130 after Ctrl-C. Each error is one line on stderr.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ import sys
 import threading
 from collections.abc import Sequence
 
+import matplotlib
+
 from ..interrupts import safe_interrupt_handler
+from ..version import __version__
 from . import animate, app, demo, figures, info, lessons, phase, sae, sweep, train
-from .flags import Parser, UsageError
+from .flags import FAILED, INTERRUPTED, USAGE, Parser, UsageError
 
 COMMANDS = (train, demo, sweep, phase, info, lessons, sae, animate, app, figures)  # in the order of --help
 
@@ -27,6 +34,7 @@ COMMANDS = (train, demo, sweep, phase, info, lessons, sae, animate, app, figures
 def build_parser() -> argparse.ArgumentParser:
     """The ``toysup`` parser with every command of ``COMMANDS``."""
     parser = Parser(prog="toysup", description="Toy models of superposition in JAX.")
+    parser.add_argument("--version", action="version", version=f"toysup {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(commands)
@@ -38,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     For the whole command, Ctrl-C goes through ``toysup.engine.safe_interrupt_handler``, so that it is never lost
     in a garbage-collector callback (the training loop defers it to its next safe point)."""
+    matplotlib.use("Agg")  # the command line writes figures to files: the library leaves the backend to its callers
     previous = signal.getsignal(signal.SIGINT)
     replace = previous is signal.default_int_handler and threading.current_thread() is threading.main_thread()
     if replace:
@@ -45,12 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
-    except (UsageError, ValueError) as error:
+    except UsageError as error:
         print(f"toysup: error: {error}", file=sys.stderr)
-        return 2
+        return USAGE
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"toysup: error: {error}", file=sys.stderr)
+        return FAILED
     except KeyboardInterrupt as interrupt:
         print(f"toysup: interrupted{': ' + str(interrupt) if str(interrupt) else ''}", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     finally:
         if replace:
             signal.signal(signal.SIGINT, previous)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from .. import animation
 from ..config import ToyConfig
 from ..validation import check_memory
-from .flags import add_train_flags, config_from_args, interrupted
+from .flags import add_config_flags, checking_input, config_from_args, interrupted
 
 DEFAULTS = ToyConfig(steps=3000, learning_rate=1e-2)
 
@@ -21,31 +22,35 @@ DEFAULTS = ToyConfig(steps=3000, learning_rate=1e-2)
 def add_parser(commands) -> None:
     """Register ``toysup animate`` on the ``toysup`` subcommands."""
     animate = commands.add_parser("animate", help="train with snapshots and write the geometry forming as GIF/MP4")
-    add_train_flags(animate, DEFAULTS)
+    add_config_flags(animate, DEFAULTS)
     animate.add_argument("--every", type=int, default=50, help="steps between snapshots (frames)")
-    animate.add_argument("--fps", type=int, default=10, help="frames per second")
+    animate.add_argument("--fps", type=int, default=10, help="frames per second, 1 to 60")
     animate.add_argument("--out", default="toysup-out/animation.gif", help="a .gif, or .mp4 (needs ffmpeg)")
     animate.add_argument("--overwrite", action="store_true", help="replace the file already at --out")
-    animate.add_argument("--quiet", action="store_true")
+    animate.add_argument("--quiet", action="store_true", help="no step counter")
     animate.set_defaults(handler=cmd_animate)
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
     from ..snapshots import snapshot_steps, train_with_snapshots
 
-    config = config_from_args(args, DEFAULTS)
-    animation.check_output(args.out, overwrite=args.overwrite)  # before any training
-    if args.every < 1 or -(-config.steps // args.every) + 1 > animation.MAX_FRAMES:
-        raise ValueError(
-            f"every: must be >= 1 and give at most {animation.MAX_FRAMES} frames (steps / every + 1), got {args.every}"
-        )
-    if not 1 <= args.fps <= 60:
-        raise ValueError(f"fps: must be in [1, 60], got {args.fps}")
-    if config.n_instances > animation.MAX_COLUMNS:  # the rest would be trained but never drawn
-        raise ValueError(
-            f"n_instances: a frame draws at most {animation.MAX_COLUMNS} instances, got {config.n_instances}"
-        )
-    check_memory(snapshot_memory(config, -(-config.steps // args.every) + 1))
+    with checking_input():  # before any training
+        config = config_from_args(args, DEFAULTS)
+        if Path(args.out).suffix.lower() not in animation.FORMATS:
+            raise ValueError(f"out: must end in {' or '.join(animation.FORMATS)}, got {Path(args.out).name!r}")
+        if args.every < 1 or -(-config.steps // args.every) + 1 > animation.MAX_FRAMES:
+            raise ValueError(
+                f"every: must be >= 1 and give at most {animation.MAX_FRAMES} frames (steps / every + 1), "
+                f"got {args.every}"
+            )
+        if not 1 <= args.fps <= 60:
+            raise ValueError(f"fps: must be in [1, 60], got {args.fps}")
+        if config.n_instances > animation.MAX_COLUMNS:  # the rest would be trained but never drawn
+            raise ValueError(
+                f"n_instances: a frame draws at most {animation.MAX_COLUMNS} instances, got {config.n_instances}"
+            )
+        check_memory(snapshot_memory(config, -(-config.steps // args.every) + 1))
+    animation.check_output(args.out, overwrite=args.overwrite)  # MP4 without ffmpeg, a file there: exit status 1
     start = time.perf_counter()
     report = None if args.quiet else (lambda done, total: print(f"\rstep {done}/{total}", end="", flush=True))
     result, snapshots = train_with_snapshots(config, args.every, on_chunk=report)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .flags import checking_input
+
 
 def add_parser(commands) -> None:
     """Register ``toysup app`` on the ``toysup`` subcommands."""
     app = commands.add_parser("app", help="open the Streamlit app in the browser")
-    app.add_argument("--port", type=int, default=8501)
+    app.add_argument("--port", type=int, default=8501, help="the port Streamlit serves the app on")
     app.set_defaults(handler=cmd_app)
 
 
@@ -29,8 +31,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     import subprocess
     import sys
 
-    if not 1 <= args.port <= 65535:
-        raise ValueError(f"port: must be in [1, 65535], got {args.port}")
+    with checking_input():
+        if not 1 <= args.port <= 65535:
+            raise ValueError(f"port: must be in [1, 65535], got {args.port}")
     if importlib.util.find_spec("streamlit") is None:
         raise ValueError("app: the app needs Streamlit — install it with `pip install -e '.[app]'`")
     command = [

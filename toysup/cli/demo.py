@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..config import ToyConfig, sparsity_sweep
-from .flags import interrupted, summarise
+from .flags import add_config_flags, checking_input, given_fields, interrupted, summarise
 
 DEMO_CONFIG = ToyConfig(
     n_features=5,
@@ -30,8 +30,7 @@ DEMO_OWNER = "demo"  # recorded in the saved run's toysup.json: the demo may rep
 def add_parser(commands) -> None:
     """Register ``toysup demo`` on the ``toysup`` subcommands."""
     demo = commands.add_parser("demo", help="n=5, m=2 across sparsities: from two features to a pentagon")
-    demo.add_argument("--steps", type=int, default=DEMO_CONFIG.steps)
-    demo.add_argument("--seed", type=int, default=0)
+    add_config_flags(demo, DEMO_CONFIG, fields=("steps", "seed"))
     demo.add_argument(
         "--out",
         default="toysup-out",
@@ -40,7 +39,7 @@ def add_parser(commands) -> None:
     demo.add_argument(
         "--overwrite", action="store_true", help="also replace a run/ or demo.png in --out that the demo did not write"
     )
-    demo.add_argument("--quiet", action="store_true")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -65,7 +64,8 @@ def check_demo_output(out: str | Path, overwrite: bool) -> bool:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    config = DEMO_CONFIG.replace(steps=args.steps, seed=args.seed)
+    with checking_input():
+        config = DEMO_CONFIG.replace(**given_fields(args))
     from .. import io, plots
     from ..storage import write_figure
     from ..train import train

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..figures.gallery import DEFAULT_OUT
 from ..interrupts import interrupts_propagate
-from .flags import UsageError
+from .flags import UsageError, checking_input
 
 
 def add_parser(commands) -> None:
@@ -19,12 +19,10 @@ def add_parser(commands) -> None:
 
     parser = commands.add_parser("figures", help="regenerate the paper's figures (PNG, SVG, JSON) and their gallery")
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help=f"figures to make (or redraw), default all: {', '.join(FIGURES)}"
+        "names", nargs="*", metavar="NAME", help=f"figures to make (or redraw): {', '.join(FIGURES)} (default: all)"
     )
     parser.add_argument("--quick", action="store_true", help="small steps and instances, seconds per figure")
-    parser.add_argument(
-        "--out", default=DEFAULT_OUT, help=f"folder for the figures and README.md (default {DEFAULT_OUT})"
-    )
+    parser.add_argument("--out", default=DEFAULT_OUT, help="folder for the figures and README.md")
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -33,8 +31,8 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--replot",
         action="store_true",
-        help="redraw the figures saved in --out (default all there) from their NAME.json with the current plot code "
-        "and captions, without training; their checks, times and data are kept",
+        help="redraw the figures saved in --out (every one there when no NAME is given) from their NAME.json with "
+        "the current plot code and captions, without training; their checks, times and data are kept",
     )
     parser.set_defaults(handler=cmd_figures)
 
@@ -44,7 +42,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
     if args.replot:
         return replot(args)
-    names = figure_names(args.names)  # a bad name fails here, before any compute
+    with checking_input():
+        names = figure_names(args.names)  # a bad name fails here, before any compute
     check_figures_output(args.out)  # and so does a bad --out
     start = time.perf_counter()
     with interrupts_propagate():  # Ctrl-C ends the command (status 130); no figure is drawn from a partial run
@@ -64,7 +63,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 def replot(args: argparse.Namespace) -> int:
     """``--replot``: redraw saved figures and the gallery; flags that would have no effect are refused first."""
-    from ..figures import replot_figures
+    from ..figures import figure_names, replot_figures
 
     unused = [flag for flag, given in (("--quick", args.quick), ("--overwrite", args.overwrite)) if given]
     if unused:
@@ -72,6 +71,8 @@ def replot(args: argparse.Namespace) -> int:
             f"--replot redraws saved results, so {' and '.join(unused)} would have no effect; leave "
             f"{'them' if len(unused) > 1 else 'it'} out"
         )
+    with checking_input():
+        figure_names(args.names)  # a bad name is bad input; a missing or damaged saved figure is not
     start = time.perf_counter()
     records = replot_figures(args.names, out=args.out, log=lambda line: print(line, flush=True))
     elapsed = time.perf_counter() - start

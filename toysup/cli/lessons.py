@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from .flags import checking_input
 
 DEFAULT_OUT = "toysup-out/lessons"
 DEFAULT_SOLUTIONS_OUT = "toysup-out/lessons-solutions"
@@ -50,9 +53,10 @@ def cmd_open(args: argparse.Namespace) -> int:
 
     from ..lessons import course
 
-    lesson = course.find_lesson(args.lesson)
-    if args.port is not None and not 1 <= args.port <= 65535:
-        raise ValueError(f"port: must be in [1, 65535], got {args.port}")
+    with checking_input():
+        lesson = course.find_lesson(args.lesson)
+        if args.port is not None and not 1 <= args.port <= 65535:
+            raise ValueError(f"port: must be in [1, 65535], got {args.port}")
     if importlib.util.find_spec("jupyterlab") is None:
         raise ValueError("lessons: opening a lesson needs JupyterLab — `pip install -e '.[lessons]'`")
     out = course.check_build_out(_out(args))
@@ -84,6 +88,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
     from ..lessons import course
 
     out = args.out if args.out is not None else (DEFAULT_PACK_SOLUTIONS if args.solutions else DEFAULT_PACK)
+    with checking_input():  # a name that is no zip is bad input; a zip that may not be written is not
+        if Path(out).suffix.lower() != ".zip":
+            raise ValueError(f"out: must name a .zip file, got {Path(out).name}")
     course.check_pack_out(out, overwrite=args.overwrite)
     path = course.pack(out, solutions=args.solutions, overwrite=args.overwrite)
     print(f"wrote {path}: toysup's wheel and {len(course.lesson_paths())} notebooks, for a hosted notebook service")
@@ -100,7 +107,7 @@ def add_parser(commands) -> None:
     listing.set_defaults(handler=cmd_list)
 
     solutions = "fill the exercises in with their solutions and add the answers to the questions (the teacher's copy)"
-    folder = f"folder for the notebooks (default {DEFAULT_OUT}; with --solutions {DEFAULT_SOLUTIONS_OUT})"
+    folder = f"folder for the notebooks (default: {DEFAULT_OUT}; with --solutions {DEFAULT_SOLUTIONS_OUT})"
     build = actions.add_parser("build", help="write every lesson as a notebook paired with its .py (jupytext)")
     build.add_argument("--out", default=None, help=folder)
     build.add_argument("--solutions", action="store_true", help=solutions)
@@ -109,13 +116,17 @@ def add_parser(commands) -> None:
 
     opening = actions.add_parser("open", help="build the notebooks if needed and open lesson N in JupyterLab")
     opening.add_argument("lesson", type=int, metavar="N", help="the lesson's number (toysup lessons list)")
-    opening.add_argument("--out", default=None, help=f"folder of the notebooks (default {DEFAULT_OUT})")
+    opening.add_argument("--out", default=None, help=f"folder of the notebooks (default: {DEFAULT_OUT})")
     opening.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
     opening.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: the first free one)")
     opening.set_defaults(handler=cmd_open)
 
     pack = actions.add_parser("pack", help="one zip for a class: toysup's wheel and the notebooks")
-    pack.add_argument("--out", default=None, help=f"the .zip to write (default {DEFAULT_PACK})")
+    pack.add_argument(
+        "--out",
+        default=None,
+        help=f"the .zip to write (default: {DEFAULT_PACK}; with --solutions {DEFAULT_PACK_SOLUTIONS})",
+    )
     pack.add_argument("--solutions", action="store_true", help=solutions)
     pack.add_argument("--overwrite", action="store_true", help="replace the zip if it exists")
     pack.set_defaults(handler=cmd_pack)

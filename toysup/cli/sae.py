@@ -15,9 +15,10 @@ metrics.json (every metric of ``toysup.sae.metrics``) atomically, via ``toysup.s
 ``--run`` folder, and an earlier SAE result there is replaced only with ``--overwrite``. No pickles. With
 ``--recovery`` it trains the recovery phase diagram of ``toysup.sae.recovery`` instead (resumable: re-run into the
 same folder) and writes ``recovery.nc`` and ``recovery.png`` (MCC heat maps). Bad input: a ValueError naming the
-field, and so is a flag that would have no effect (:func:`check_flags`: ``--l1`` with TopK, ``--k`` with an L1 or L0
-SAE, ``--warmup`` with TopK, ``--dim`` with ``--run``, ``--ratios`` without ``--recovery`` …). A loss that turns
-non-finite stops with exit status 2; Ctrl-C with 130, saving what the SAEs reached if any step was done.
+field (exit status 2), and so is a flag that would have no effect (:func:`check_flags`: ``--l1`` with TopK, ``--k``
+with an L1 or L0 SAE, ``--warmup`` with TopK, ``--dim`` with ``--run``, ``--ratios`` without ``--recovery`` …). A
+loss that turns non-finite stops with exit status 1, and so does an unusable ``--out`` or a ``--run`` that cannot be
+read; Ctrl-C with 130, saving what the SAEs reached if any step was done.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from ..sae.config import (
     derive_settings,
 )
 from ..sae.data import FIRING
-from .flags import interrupted, number_list
+from .flags import checking_input, interrupted, number_list, show_default
 
 
 def add_parser(commands) -> None:
@@ -46,36 +47,49 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("sae", help="train sparse autoencoders and score them against the ground truth")
     add = parser.add_argument
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--run", default=None, help="a saved toy run (toysup train --out): its hidden activations")
+    source.add_argument(
+        "--run", default=None, help="a saved toy run (toysup train --out): its hidden activations (default: none)"
+    )
     source.add_argument("--synthetic", action="store_true", help="a synthetic dictionary (see --true-features)")
     source.add_argument(
         "--recovery",
         action="store_true",
         help="the recovery phase diagram over --mean-active x --ratios x --penalties x --seeds",
     )
-    add("--true-features", type=int, default=None, help="synthetic: number of true features N (default 512)")
-    add("--dim", type=int, default=None, help="synthetic: input dimension d (default 256)")
-    add("--firing", default=None, help=f"synthetic: one of {', '.join(FIRING[:2])} (default uniform)")
+    add(
+        "--true-features",
+        type=int,
+        default=None,
+        help=f"synthetic: number of true features N (default: {SYNTHETIC_DEFAULTS['true_features']})",
+    )
+    add("--dim", type=int, default=None, help=f"synthetic: input dimension d (default: {SYNTHETIC_DEFAULTS['dim']})")
+    add(
+        "--firing",
+        default=None,
+        choices=FIRING[:2],
+        help=f"synthetic: how often the true features fire (default: {SYNTHETIC_DEFAULTS['firing']})",
+    )
     add(
         "--mean-active",
         type=number_list("mean_active"),
         default=None,
-        help="synthetic: expected true L0 (default 5); --recovery: a list (default 2,5,10)",
+        help="synthetic: expected true L0; --recovery: a list (default: 5; --recovery: 2,5,10)",
     )
     add(
         "--ratios",
         type=number_list("ratios"),
         default=None,
-        help="--recovery: latents / true features (default 0.5,1,2)",
+        help="--recovery: latents / true features (default: 0.5,1,2)",
     )
     add(
         "--penalties",
         type=number_list("penalties"),
         default=None,
-        help="--recovery: L1 (relu, gated) or L0 (jumprelu) coefficients, or k (topk, batchtopk)",
+        help="--recovery: L1 (relu, gated) or L0 (jumprelu) coefficients, or k (topk, batchtopk) "
+        "(default: none, required with --recovery)",
     )
-    add("--seeds", type=int, default=None, help="--recovery: seeds per grid point (SAE and dictionary; default 1)")
-    add("--arch", default="topk", help=f"one of {', '.join(ARCHITECTURES)}")
+    add("--seeds", type=int, default=None, help="--recovery: seeds per grid point (SAE and dictionary) (default: 1)")
+    add("--arch", default="topk", choices=ARCHITECTURES, help="the SAE architecture")
     add("--latents", type=int, default=None, help="dictionary size, >= 1 (default: derived, 2 × true features)")
     add(
         "--l1",
@@ -96,29 +110,29 @@ def add_parser(commands) -> None:
         help="SAEs trained together (default: one per instance of --run, else 1); more than the data's one "
         "instance: different initialisations",
     )
-    add("--steps", type=int, default=None, help=f"(default {DEFAULT_STEPS}; --recovery: 1000)")
-    add("--batch-size", type=int, default=1024)
+    add("--steps", type=int, default=None, help=f"optimisation steps (default: {DEFAULT_STEPS}; --recovery: 1000)")
+    add("--batch-size", type=int, default=1024, help="samples per step and SAE")
     add(
         "--lr",
         type=float,
         default=None,
-        help=f"Adam's peak learning rate, cosine decay (default {DEFAULT_LEARNING_RATE:g}; --recovery: 1e-3, constant)",
+        help=f"Adam's peak learning rate, cosine decay (default: {DEFAULT_LEARNING_RATE:g}; --recovery: 1e-3, "
+        "constant)",
     )
     add("--warmup", type=int, default=None, help="penalty warm-up steps of relu, gated, jumprelu (default: steps / 5)")
-    add(
-        "--resampling",
-        default=None,
-        help=f"one of {', '.join(RESAMPLING)} (relu, gated, jumprelu; default none, for jumprelu inputs)",
+    show_default(
+        add("--resampling", default=None, choices=RESAMPLING, help="dead-latent resampling of relu, gated, jumprelu"),
+        "derived: inputs for jumprelu, else none; --recovery: none",
     )
-    add("--seed", type=int, default=0)
+    add("--seed", type=int, default=0, help="seed of every random draw (SAE and dictionary)")
     add(
         "--out",
         default=None,
         help="folder for config.json, params.npz, metrics.json (--recovery: "
-        "recovery.nc, recovery.png, chunks/; re-run to resume)",
+        "recovery.nc, recovery.png, chunks/; re-run to resume) (default: not saved; required with --recovery)",
     )
     add("--overwrite", action="store_true", help="replace the SAE result (--recovery: the diagram) in --out")
-    add("--quiet", action="store_true")
+    add("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=cmd_sae)
 
 
@@ -160,8 +174,6 @@ def _activations(args: argparse.Namespace):
         return toy_activations(load(args.run))
     if not args.synthetic:
         raise ValueError("run: give --run DIR or --synthetic")
-    if args.firing not in FIRING[:2]:
-        raise ValueError(f"firing: must be one of {', '.join(FIRING[:2])}, got {args.firing!r}")
     mean_active = args.mean_active or [5.0]
     if len(mean_active) != 1:
         raise ValueError(f"mean_active: one value without --recovery, got {len(mean_active)}")
@@ -235,23 +247,24 @@ def sae_config_from_args(args: argparse.Namespace, activations) -> SAEConfig:
 
 
 def cmd_sae(args: argparse.Namespace) -> int:
-    if args.arch not in ARCHITECTURES:  # before loading or building anything
-        raise ValueError(f"arch: must be one of {', '.join(ARCHITECTURES)}, got {args.arch!r}")
-    check_flags(args)
+    with checking_input():  # before loading or building anything
+        check_flags(args)
     if args.recovery:
         return cmd_recovery(args)
     from ..sae.io import check_sae_output, save_sae
 
-    if args.overwrite and not args.out:
-        raise ValueError("overwrite: only with --out (there is nothing to replace)")
+    with checking_input():
+        if args.overwrite and not args.out:
+            raise ValueError("overwrite: only with --out (there is nothing to replace)")
     if args.out:
         check_sae_output(args.out, overwrite=args.overwrite, run=args.run)  # before loading or training anything
-    activations = _activations(args)
-    derived = derived_settings(args, activations)
-    config = SAEConfig(**derived.fields)
+    with checking_input():  # a --run that cannot be read stays a DamagedFileError, exit status 1
+        activations = _activations(args)
+        derived = derived_settings(args, activations)
+        config = SAEConfig(**derived.fields)
+        config.check_memory(activations.arrays["feature_probability"].shape[-1])  # with the activations' draws
     for line in derived.lines():
         print(f"derived {line}")
-    config.check_memory(activations.arrays["feature_probability"].shape[-1])  # with the draws of the activations
     from ..sae.metrics import METRICS, evaluate
     from ..sae.train import train_sae
 
@@ -278,42 +291,47 @@ def cmd_sae(args: argparse.Namespace) -> int:
 
 
 def cmd_recovery(args: argparse.Namespace) -> int:
-    """``toysup sae --recovery``: the recovery phase diagram into ``--out``, with its MCC heat maps."""
-    for flag, value, allowed in (
-        ("latents", args.latents, "--ratios"),
-        ("l1", args.l1, "--penalties"),
-        ("k", args.k, "--penalties"),
-    ):
-        if value is not None:
-            raise ValueError(f"{flag}: not with --recovery, the grid sets it through {allowed}")
-    if args.instances is not None:
-        raise ValueError("instances: not with --recovery, the grid sets it through --seeds")
-    if args.out is None:
-        raise ValueError("out: --recovery needs --out DIR for recovery.nc and its chunks")
+    """``toysup sae --recovery``: the recovery phase diagram into ``--out``, with its MCC heat maps.
+
+    ``recovery_diagram`` checks its grid itself before any compute (a ``ValueError``, exit status 2); an ``--out``
+    it may not write (``OutputError``) and a run that diverges stay runtime errors (exit status 1)."""
     from ..sae.recovery import KIND, PENALTY_FIELD, recovery_diagram
     from ..storage import check_output, write_figure
 
-    if args.penalties is None:
-        raise ValueError(f"penalties: --recovery needs --penalties (the {PENALTY_FIELD[args.arch]} values)")
+    with checking_input():
+        for flag, value, allowed in (
+            ("latents", args.latents, "--ratios"),
+            ("l1", args.l1, "--penalties"),
+            ("k", args.k, "--penalties"),
+        ):
+            if value is not None:
+                raise ValueError(f"{flag}: not with --recovery, the grid sets it through {allowed}")
+        if args.instances is not None:
+            raise ValueError("instances: not with --recovery, the grid sets it through --seeds")
+        if args.out is None:
+            raise ValueError("out: --recovery needs --out DIR for recovery.nc and its chunks")
+        if args.penalties is None:
+            raise ValueError(f"penalties: --recovery needs --penalties (the {PENALTY_FIELD[args.arch]} values)")
     from ..sae.plots import recovery_heatmaps
 
     check_output(args.out, KIND, overwrite=args.overwrite, resume=True)  # a bad --out fails before training
     start = time.perf_counter()
-    diagram = recovery_diagram(
-        args.arch,
-        out=args.out,
-        n_features=args.true_features,
-        n_inputs=args.dim,
-        mean_active=args.mean_active or [2.0, 5.0, 10.0],
-        ratios=args.ratios,
-        penalties=args.penalties,
-        seeds=args.seeds,
-        firing=args.firing,
-        progress=not args.quiet,
-        overwrite=args.overwrite,
-        **_loop_settings(args),
-        **_training_fields(args),
-    )
+    with checking_input():
+        diagram = recovery_diagram(
+            args.arch,
+            out=args.out,
+            n_features=args.true_features,
+            n_inputs=args.dim,
+            mean_active=args.mean_active or [2.0, 5.0, 10.0],
+            ratios=args.ratios,
+            penalties=args.penalties,
+            seeds=args.seeds,
+            firing=args.firing,
+            progress=not args.quiet,
+            overwrite=args.overwrite,
+            **_loop_settings(args),
+            **_training_fields(args),
+        )
     mcc = diagram["mcc"].mean("seed")
     print(
         f"{args.arch}: MCC (mean over {args.seeds} seed(s)); rows: mean_active, columns: "

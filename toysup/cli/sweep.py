@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from ..config import ToyConfig
-from .flags import add_chunk_steps_flag, add_train_flags, chunk_steps_from_args, config_from_args, given_train_fields
+from .flags import (
+    add_chunk_steps_flag,
+    add_config_flags,
+    checking_input,
+    chunk_steps_from_args,
+    config_from_args,
+    given_train_fields,
+    show_default,
+)
 
 TOML_KEYS = ("base", "axes", "seeds", "chunk_copies")
 PRECEDENCE = (
@@ -34,26 +42,37 @@ def add_parser(commands) -> None:
     sweep = commands.add_parser(
         "sweep", help="train every point of a grid of settings in one batched run", description=PRECEDENCE
     )
-    add_train_flags(sweep, ToyConfig())
+    add_config_flags(sweep, ToyConfig())
     add_chunk_steps_flag(sweep)
     sweep.add_argument(
         "--axis",
         action="append",
         metavar="NAME=VALUES",
-        help="e.g. feature_probability=logspace(-2,0,40), importance[1]=0.5,1,2, n_hidden=1,2",
+        help="a config field or one feature of a per-feature field, and its values, e.g. "
+        "feature_probability=logspace(-2,0,40), importance[1]=0.5,1,2, n_hidden=1,2; repeat for more axes "
+        "(default: the --config file's [axes] only)",
     )
     sweep.add_argument(
         "--config",
         default=None,
-        help="TOML file with [base], [axes], seeds, chunk_copies; training flags given override its [base]",
+        help="TOML file with [base], [axes], seeds, chunk_copies; training flags given override its [base] "
+        "(default: none)",
     )
-    sweep.add_argument("--seeds", type=int, default=None, help="independent seeds per grid point (default 1)")
-    sweep.add_argument("--chunk-copies", type=int, default=None, help="models trained at once (default 4096)")
-    sweep.add_argument("--out", required=True, help="folder for chunks and sweep.nc; re-run to resume")
+    show_default(
+        sweep.add_argument("--seeds", type=int, default=None, help="independent seeds per grid point"),
+        "the --config file's seeds, else 1",
+    )
+    show_default(
+        sweep.add_argument("--chunk-copies", type=int, default=None, help="models trained at once"),
+        "the --config file's chunk_copies, else 4096",
+    )
+    sweep.add_argument(
+        "--out", required=True, help="folder for chunks and sweep.nc; re-run to resume (default: none, required)"
+    )
     sweep.add_argument(
         "--overwrite", action="store_true", help="start afresh: remove the sweep already in --out (its chunks too)"
     )
-    sweep.add_argument("--quiet", action="store_true")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bars")
     sweep.set_defaults(handler=cmd_sweep)
 
 
@@ -128,10 +147,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from ..storage import check_output
     from ..sweeps import KIND, run_sweep
 
-    spec = sweep_spec_from_args(args)
-    chunk_steps = chunk_steps_from_args(args)
+    with checking_input():
+        spec = sweep_spec_from_args(args)
+        chunk_steps = chunk_steps_from_args(args)
+        need_bytes = spec.result_bytes()
     # A bad --out (a file, unwritable, foreign, too little free space) fails before training.
-    check_output(args.out, KIND, overwrite=args.overwrite, resume=True, need_bytes=spec.result_bytes())
+    check_output(args.out, KIND, overwrite=args.overwrite, resume=True, need_bytes=need_bytes)
     start = time.perf_counter()
     dataset = run_sweep(spec, args.out, chunk_steps=chunk_steps, progress=not args.quiet, overwrite=args.overwrite)
     print(

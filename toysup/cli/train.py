@@ -2,8 +2,9 @@
 
 toysup train --features 5 --hidden 2 --feature-probability 1,0.1,0.05 --steps 10000 --out runs/mine
 
-A loss that turns non-finite stops the run with exit status 2 and writes nothing. Ctrl-C stops it with exit status
-130, saving the partial run to ``--out`` (marked incomplete) if any step was done.
+Bad flags exit with status 2 before any compute; an unusable ``--out`` with status 1, and so does a loss that turns
+non-finite, which stops the run and writes nothing. Ctrl-C stops it with exit status 130, saving the partial run to
+``--out`` (marked incomplete) if any step was done.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import time
 from ..config import ToyConfig
 from .flags import (
     add_chunk_steps_flag,
-    add_train_flags,
+    add_config_flags,
+    checking_input,
     chunk_steps_from_args,
     config_from_args,
     interrupted,
@@ -25,23 +27,28 @@ from .flags import (
 def add_parser(commands) -> None:
     """Register ``toysup train`` on the ``toysup`` subcommands."""
     parser = commands.add_parser("train", help="train toy models and optionally save the run")
-    add_train_flags(parser, ToyConfig())
+    add_config_flags(parser, ToyConfig())
     add_chunk_steps_flag(parser)
-    parser.add_argument("--out", default=None, help="folder to save the run in (new, empty, or a run to --overwrite)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="folder to save the run in (new, empty, or a run to --overwrite) (default: not saved)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace the toysup run already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=cmd_train)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    config = config_from_args(args, ToyConfig())
-    chunk_steps = chunk_steps_from_args(args)
+    with checking_input():
+        config = config_from_args(args, ToyConfig())
+        chunk_steps = chunk_steps_from_args(args)
+        if args.overwrite and not args.out:
+            raise ValueError("overwrite: only with --out (there is nothing to replace)")
     from .. import io
     from ..storage import check_output
     from ..train import train
 
-    if args.overwrite and not args.out:
-        raise ValueError("overwrite: only with --out (there is nothing to replace)")
     if args.out:
         # A bad --out (a file, unwritable, foreign, too little free space) fails before training.
         check_output(args.out, io.KIND, overwrite=args.overwrite, need_bytes=io.result_bytes(config))
