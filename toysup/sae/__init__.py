@@ -1,4 +1,4 @@
-"""Sparse autoencoders scored against known ground truth (issue 5).
+r"""Sparse autoencoders scored against known ground truth.
 
     >>> from toysup import sae
     >>> data = sae.synthetic_activations(512, 256, mean_active=5.0)
