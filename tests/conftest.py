@@ -1,9 +1,13 @@
 """Shared small runs, trained once per test session (compiled functions are cached across tests too), and the
 recovery diagram's small grid shared by a library test and a CLI test."""
 
+import matplotlib
 import pytest
 
 from toysup import ToyConfig, geometric_importance, train
+
+# The tests draw figures without a display; the library leaves the backend to its callers, so the tests choose one.
+matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,11 @@ from .config import sparsity_sweep as sparsity_sweep
 from .data import generate_batch as generate_batch
 from .data import sample_features as sample_features
 from .engine import DivergedError as DivergedError
+from .engine import progress_enabled as progress_enabled
+from .engine import set_progress as set_progress
+from .examples import EXAMPLES as EXAMPLES
+from .examples import example_names as example_names
+from .examples import load_example as load_example
 from .io import load as load
 from .io import save as save
 from .models import ToyModel as ToyModel

@@ -28,6 +28,7 @@ import jax
 import numpy as np
 from tqdm.auto import tqdm
 
+from .engine import progress_enabled
 from .storage import (
     DamagedFileError,
     OutputError,
@@ -170,7 +171,8 @@ def run_chunks(
       run_chunk: computes chunk ``i``'s arrays, or returns None when interrupted.
       kind: what the folder holds (``sweep``, ``phase``, ``recovery``), recorded in its ``toysup.json``.
       overwrite: start afresh, removing what an earlier run of this kind left in the folder.
-      progress: a tqdm bar over chunks; damaged chunks are reported above it.
+      progress: a tqdm bar over chunks (while :func:`toysup.engine.progress_enabled`); damaged chunks are reported
+        above it either way.
       on_progress: called as ``on_progress(chunks_done, n_chunks)`` after each chunk.
 
     Raises:
@@ -205,7 +207,8 @@ def run_chunks(
         theirs = [index for index in range(n_chunks) if index % n_processes != process]
         others = sum(chunk_path(directory, index).exists() for index in theirs)
         done = others + len(mine) - len(todo)
-        with tqdm(total=n_chunks, initial=done, unit="chunk", desc="sweep", disable=not progress) as bar:
+        show = progress and progress_enabled()
+        with tqdm(total=n_chunks, initial=done, unit="chunk", desc="sweep", disable=not show) as bar:
             for index in todo:
                 arrays = run_chunk(index)
                 if arrays is None:

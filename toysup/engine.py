@@ -21,6 +21,7 @@ depends on the seed and its id only, never on how copies are grouped into runs, 
 from __future__ import annotations
 
 import collections
+import os
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
@@ -43,6 +44,40 @@ SCHEDULES = ("constant", "linear", "cosine")
 # ``jax.lax.cond`` on it stays a real branch instead of becoming a select that runs both sides. The device mesh of
 # :func:`shard_copies` uses the same name for the same axis.
 COPIES_AXIS = "copies"
+# Progress bars for library use: TOYSUP_PROGRESS=0 (or false, no, off) turns them off for the process, and
+# set_progress overrides the environment.
+PROGRESS_VARIABLE = "TOYSUP_PROGRESS"
+_OFF = ("0", "false", "no", "off")
+_progress_setting: bool | None = None  # set_progress's setting; None leaves it to the environment
+
+
+def set_progress(enabled: bool | None) -> bool | None:
+    """Turn every toysup progress bar on (``True``) or off (``False``) for this process, or leave it to the
+    ``TOYSUP_PROGRESS`` environment variable again (``None``); the previous setting, to restore it.
+
+    A training call's ``progress=True`` (the default) draws a bar only while the switch is on; ``progress=False``
+    draws none either way. Warnings (a damaged chunk retrained) and ``on_chunk`` hooks are not progress bars and
+    are unaffected.
+
+    >>> import toysup
+    >>> previous = toysup.set_progress(False)   # a script or a notebook that wants quiet training
+    >>> toysup.progress_enabled()
+    False
+    >>> _ = toysup.set_progress(previous)
+    """
+    global _progress_setting
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ValueError(f"progress: must be True, False or None, got {enabled!r}")
+    previous, _progress_setting = _progress_setting, enabled
+    return previous
+
+
+def progress_enabled() -> bool:
+    """Whether progress bars are drawn: :func:`set_progress`'s setting, else ``TOYSUP_PROGRESS`` (off when it is
+    ``0``, ``false``, ``no`` or ``off``), else on."""
+    if _progress_setting is not None:
+        return _progress_setting
+    return os.environ.get(PROGRESS_VARIABLE, "").strip().lower() not in _OFF
 
 
 class DivergedError(ValueError):
@@ -238,7 +273,7 @@ def run(
       init_keys: one key per copy, (copies,).
       inputs: a pytree of per-copy arrays, leading axis the copies, handed to ``step_copy``.
       log_every: steps per block of the logged means, >= 1.
-      progress: show a tqdm bar advancing per chunk.
+      progress: show a tqdm bar advancing per chunk (while :func:`progress_enabled`).
       on_chunk: called as ``on_chunk(steps_done, steps)`` after every chunk (e.g. the app's progress bar).
       observe: called as ``observe(steps_done, state)`` after initialisation (0) and after every chunk, with the
         state's numpy arrays (leading axis the copies) — e.g. to keep snapshots of the weights.
@@ -269,7 +304,7 @@ def run(
         if n_devices > 1:
             init_keys, inputs = shard_copies((init_keys, inputs), n_devices)
         state = program.init(init_keys)
-        bar = tqdm(total=program.steps, unit="step", disable=not progress, leave=False)
+        bar = tqdm(total=program.steps, unit="step", disable=not (progress and progress_enabled()), leave=False)
         try:
             if observe is not None:
                 observe(0, _trim(state, n_copies))
@@ -311,6 +346,8 @@ __all__ = [
     "compile_program",
     "derive_keys",
     "learning_rate_schedule",
+    "progress_enabled",
     "run",
+    "set_progress",
     "shard_copies",
 ]

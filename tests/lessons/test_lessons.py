@@ -69,7 +69,7 @@ def test_lessons_are_found_in_the_installed_package():
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda path: path.stem)
 def test_figures_show_once_in_jupyter(lesson):
-    """The inline backend is enabled before toysup.plots picks Agg, and interactive mode is off, so a figure
+    """The inline backend is enabled and interactive mode is off, so a figure
     appears exactly where a cell ends with it (the notebooks run in a kernel above)."""
     first_code = next(cell.source for cell in lessons.read_lesson(lesson).cells if cell.cell_type == "code")
     assert first_code.startswith("%matplotlib inline\n") and "plt.ioff()" in first_code

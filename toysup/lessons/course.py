@@ -37,8 +37,8 @@ COURSE_PACKAGE = "toysup.course"  # the installed lessons/ folder
 KIND = "lessons"  # the kind recorded in toysup.json of a folder of built notebooks
 PAIRED_FORMATS = "ipynb,py:percent"
 _LESSON_NAME = re.compile(r"^(\d\d)_\w+\.py$")
-# The parts of the source tree a wheel is built from (pyproject.toml's packages, package-dir and readme).
-_SOURCE_PARTS = ("pyproject.toml", "README.md", "toysup", "lessons")
+# The parts of the source tree a wheel is built from (pyproject.toml's packages, package-dir, readme and licence).
+_SOURCE_PARTS = ("pyproject.toml", "README.md", "LICENSE", "toysup", "lessons")
 
 
 def is_quick() -> bool:
