@@ -28,6 +28,8 @@ PAGES = {
         st.Page("views/correlated.py", title="Correlated features", icon=":material/link:"),
         st.Page("views/privileged.py", title="Privileged basis", icon=":material/view_column:"),
         st.Page("views/computation.py", title="Computation in superposition", icon=":material/calculate:"),
+        st.Page("views/almost_orthogonal.py", title="Almost orthogonal", icon=":material/explore:"),
+        st.Page("views/interference.py", title="Interference and confusion", icon=":material/blur_on:"),
     ],
     "Sparse autoencoders": [st.Page("views/sae_lab.py", title="SAE lab", icon=":material/biotech:")],
     "Learn": [

@@ -53,23 +53,38 @@ def show_check(record: dict) -> None:
 
 st.title("Figures of the paper")
 st.markdown(
-    "Each figure of Elhage et al. (2022) as `toysup figures` makes it, with its **check**: the paper's "
-    "claim stated as numbers. **Regenerate** remakes one at quick scale here (seconds to a minute)."
+    "Each figure of Elhage et al. (2022) — and of the SAE experiments — as `toysup figures` makes it, with its "
+    "**check**: the paper's claim stated as numbers. **Regenerate** remakes one at quick scale here (seconds to a "
+    "minute), so it waits for its button."
 )
 
-for name, module in FIGURES.items():
-    st.subheader(f"{module.TITLE}")
-    st.caption(f"{module.SECTION} · `{name}`")
-    st.markdown(module.CAPTION)
-    made = st.session_state.get(f"{KEY}_{name}_made", False)
-    if st.button("Regenerate (quick)", key=f"{KEY}_{name}_make"):
-        made = shared.attempt(f"{KEY}_{name}", regenerated, name) is not None
-        st.session_state[f"{KEY}_{name}_made"] = made
-    shared.report_stop(f"{KEY}_{name}")
-    shown = regenerated(name) if made else stored(name)
-    if shown is None:
-        st.info(f"Not in the gallery yet: `toysup figures {name}` makes it, or press Regenerate.")
-        continue
+shared.url_state(KEY, {"figure": next(iter(FIGURES))}, {"figure": FIGURES})
+name = st.selectbox(
+    "figure",
+    list(FIGURES),
+    format_func=lambda figure: f"{FIGURES[figure].TITLE} ({figure})",
+    key=f"{KEY}_figure",
+    help="One figure of the gallery (figures/), with the paper section it reproduces; the link to this page names "
+    "the figure shown (?figure=NAME).",
+)
+shared.sync_url(KEY, ("figure",))
+module = FIGURES[name]
+st.subheader(module.TITLE)
+st.caption(f"{module.SECTION} · `{name}`")
+st.markdown(module.CAPTION)
+made = st.session_state.get(f"{KEY}_{name}_made", False)
+if st.button(
+    "Regenerate (quick)",
+    key=f"{KEY}_{name}_make",
+    help="Train this figure's models again at quick scale (fewer models and steps) and redraw it with its check.",
+):
+    made = shared.attempt(f"{KEY}_{name}", regenerated, name) is not None
+    st.session_state[f"{KEY}_{name}_made"] = made
+shared.report_stop(f"{KEY}_{name}")
+shown = regenerated(name) if made else stored(name)
+if shown is None:
+    st.info(f"Not in the gallery yet: `toysup figures {name}` makes it, or press Regenerate.")
+else:
     left, right = st.columns([3, 2])
     left.image(
         shown["png"],
@@ -77,4 +92,3 @@ for name, module in FIGURES.items():
     )
     with right:
         show_check(shown["record"])
-    st.divider()

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import shared
 import streamlit as st
 
 import toysup.lessons as course
@@ -42,11 +43,23 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 
-titles = {path: title for path, title in lessons}
-path = st.selectbox(
-    "lesson", list(titles), format_func=lambda p: f"{Path(p).stem[:2]}. {titles[p]}", key=f"{KEY}_lesson"
+numbers = {int(Path(path).stem[:2]): (path, title) for path, title in lessons}
+shared.url_state(KEY, {"lesson": next(iter(numbers)), "solutions": False}, {"lesson": numbers})
+number = st.selectbox(
+    "lesson",
+    list(numbers),
+    format_func=lambda n: numbers[n][1],
+    key=f"{KEY}_lesson",
+    help="The lessons in course order, from lesson 0 (JAX for NumPy users) to the modern SAEs; the link to this page "
+    "names the lesson shown (?lesson=N).",
 )
-show_solutions = st.toggle("show the solutions of this lesson's exercises", key=f"{KEY}_solutions")
+show_solutions = st.toggle(
+    "show the solutions of this lesson's exercises",
+    key=f"{KEY}_solutions",
+    help="The worked solutions of the exercises (lessons/solutions/), below the lesson. Try the exercises first.",
+)
+shared.sync_url(KEY, ("lesson", "solutions"))
+path = numbers[number][0]
 try:
     cells = lesson_cells(path, Path(path).stat().st_mtime)
 except (ValueError, OSError) as error:

@@ -22,10 +22,54 @@ APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
 TIMEOUT = 240
 
 
-def open_page(page: str) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    app.switch_page(f"views/{page}.py").run()
-    return app
+def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
+    """The app opened straight on ``views/{page}.py``, with the URL's query parameters ``params``."""
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.switch_page(f"views/{page}.py")
+    for name, value in (params or {}).items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def charts_on(app: AppTest) -> int:
+    """The page's interactive (Vega-Lite) charts."""
+    return count(app, "vega_lite_chart")
+
+
+CONTROLS = ("slider", "select_slider", "selectbox", "number_input", "radio", "checkbox", "text_input", "button")
+
+
+def assert_every_control_has_help(app: AppTest) -> None:
+    """Every control on the page (sidebar included) says what it is, in its help text."""
+    for kind in CONTROLS:
+        for widget in getattr(app, kind):
+            assert getattr(widget, "help", None), (kind, getattr(widget, "label", widget))
+
+
+def assert_presets_apply(page: str, presets: dict, probe: str) -> None:
+    """Every preset of the page sets its controls (checked on the setting ``probe`` where it has one), renders
+    without an error and shows its one-liner. Run with ``TOYSUP_APP_MAX_STEPS`` set, so each trains briefly."""
+    app = open_page(page)
+    for name, (settings, hint) in presets.items():
+        app.selectbox(key=f"{page}_preset").set_value(name).run()
+        assert_clean(app)
+        assert any(hint in info.value for info in app.info), (name, [info.value for info in app.info])
+        if probe in settings:
+            assert app.session_state[f"{page}_{probe}"] == settings[probe], name
+        assert charts_on(app) >= 1, name
+
+
+def assert_url_round_trip(page: str, params: dict[str, str], bad: dict[str, str]) -> None:
+    """A page opened from a link shows the link's settings and writes them back to the URL; a bad value in the
+    link is ignored with a warning that names it."""
+    app = open_page(page, {**params, **bad})
+    assert not app.exception, [e.value for e in app.exception]
+    for name, value in params.items():
+        assert str(app.query_params[name]) == value, (name, app.query_params[name])
+        widget = app.session_state[f"{page}_{name}"]
+        assert str(widget) == value or float(widget) == float(value), (name, widget)
+    for name in bad:
+        assert any(f"{name}=" in warning.value for warning in app.warning), (name, [w.value for w in app.warning])
 
 
 def count(app: AppTest, kind: str) -> int:
@@ -53,16 +97,21 @@ def assert_renders_before_any_training(page: str) -> None:
         assert any("Press" in info.value for info in app.info)
 
 
-def assert_experiment_page_trains_and_plots(page: str, settings: dict[str, int]) -> None:
-    """Set the page's sliders ``{page}_{name}``, train 50 steps, and find its plots (and tables)."""
-    app = open_page(page)
-    for name, value in settings.items():
-        app.slider(key=f"{page}_{name}").set_value(value)
-    app.select_slider(key=f"{page}_steps").set_value(50)
-    app.button(key=f"{page}_train").click().run()
+def assert_retrains_by_itself(app: AppTest, slider: str, value, shown) -> None:
+    """Moving the slider ``slider`` to ``value`` changes what ``shown(app)`` reads from the page, with no button
+    pressed."""
+    before = shown(app)
+    app.slider(key=slider).set_value(value).run()
     assert_clean(app)
-    assert count(app, "image") >= 1
-    assert count(app, "dataframe") >= (0 if page == "geometry" else 1)
+    after = shown(app)
+    assert not _same(before, after), (before, after)
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except ValueError:
+        return a == b
 
 
 def zip_of(files: dict[str, bytes]) -> bytes:

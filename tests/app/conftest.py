@@ -14,6 +14,13 @@ if str(APP_FOLDER) not in sys.path:
 pytest.register_assert_rewrite("app_helpers")
 
 
+@pytest.fixture
+def quick(monkeypatch):
+    """Every page trains at most 50 steps (the app's ``TOYSUP_APP_MAX_STEPS``): for tests of how a page works,
+    not of what a full run learns."""
+    monkeypatch.setenv("TOYSUP_APP_MAX_STEPS", "50")
+
+
 @pytest.fixture(scope="module")
 def small_run() -> toysup.TrainResult:
     return toysup.train(

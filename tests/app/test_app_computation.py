@@ -1,11 +1,38 @@
-"""The Computation in superposition page: it renders, trains at quick scale and plots."""
+"""The Computation in superposition page: by default it trains by itself and computes more features when they
+are sparse than the two-neurons-per-feature of dense ones; it retrains when a control moves; every preset
+applies; the URL keeps the view."""
 
-from app_helpers import assert_experiment_page_trains_and_plots, assert_renders_before_any_training
+from app_helpers import (
+    assert_clean,
+    assert_every_control_has_help,
+    assert_presets_apply,
+    assert_retrains_by_itself,
+    assert_url_round_trip,
+    charts_on,
+    open_page,
+)
 
 
-def test_computation_renders_before_any_training():
-    assert_renders_before_any_training("computation")
+def test_the_default_computes_more_sparse_features_than_neurons_allow_dense():
+    app = open_page("computation")
+    assert_clean(app)
+    assert_every_control_has_help(app)
+    assert charts_on(app) == 3  # W₁ of each model
+    computed = app.dataframe[0].value["features computed"].tolist()
+    assert computed[0] <= 5  # dense: two neurons per feature
+    assert computed[-1] > 5
 
 
-def test_computation_trains_and_plots():
-    assert_experiment_page_trains_and_plots("computation", {"features": 3, "hidden": 6, "models": 1})
+def test_it_retrains_when_a_control_moves(quick):
+    app = open_page("computation", {"features": "3", "hidden": "6", "models": "1"})
+    assert_retrains_by_itself(app, "computation_features", 4, lambda page: page.session_state["computation_shown"])
+
+
+def test_every_preset_applies(quick):
+    from views.computation import PRESETS
+
+    assert_presets_apply("computation", PRESETS, "features")
+
+
+def test_a_link_opens_its_view(quick):
+    assert_url_round_trip("computation", {"features": "3", "hidden": "6", "models": "1"}, {"decay": "2"})

@@ -1,21 +1,46 @@
-"""The Phase diagram page: it renders, runs a small grid and shows a cell."""
+"""The Phase diagram page: by default it trains its grid and the chosen cell without a button, and the cell's
+trained model agrees with the theory; picking another cell retrains it; every preset applies; the URL keeps the
+view, the cell included."""
 
-from app_helpers import assert_clean, assert_renders_before_any_training, count, open_page
+from app_helpers import (
+    assert_clean,
+    assert_every_control_has_help,
+    assert_presets_apply,
+    assert_url_round_trip,
+    charts_on,
+    open_page,
+)
 
 
-def test_phase_renders_before_any_training():
-    assert_renders_before_any_training("phase")
-
-
-def test_phase_diagram_runs_a_grid_and_shows_a_cell():
+def test_the_default_trains_the_grid_and_a_cell_beside_the_theory():
     app = open_page("phase")
-    app.slider(key="phase_grid").set_value(2)
-    app.slider(key="phase_restarts").set_value(1)
-    app.select_slider(key="phase_steps").set_value(50)
-    app.button(key="phase_run").click().run()
     assert_clean(app)
-    app.select_slider(key="phase_row").set_value(1)
-    app.select_slider(key="phase_col").set_value(0).run()
+    assert_every_control_has_help(app)
+    assert charts_on(app) == 6  # trained and theory diagrams; each side's cell model: positions and WᵀW
+    assert any("agreement with theory" in markdown.value for markdown in app.markdown)
+    cell = next(markdown.value for markdown in app.markdown if markdown.value.startswith("At p ="))
+    assert "trained **superposition**" in cell and "theory **superposition**" in cell, cell
+    table = app.dataframe[0].value
+    assert table["lowest"].tolist() == [False, False, True]
+
+
+def test_picking_another_cell_retrains_it(quick):
+    app = open_page("phase")
+    before = next(markdown.value for markdown in app.markdown if markdown.value.startswith("At p ="))
+    app.select_slider(key="phase_row").set_value(0)
+    app.select_slider(key="phase_col").set_value(5).run()
     assert_clean(app)
-    assert any("Trained:" in markdown.value for markdown in app.markdown)
-    assert count(app, "image") == 2  # the diagram and the cell's WᵀW (m = 1: no plane)
+    after = next(markdown.value for markdown in app.markdown if markdown.value.startswith("At p ="))
+    assert after != before and after.startswith("At p = 1, I = 0.1:"), after
+    assert "theory **not represented**" in after  # dense and unimportant: the extra feature is dropped
+    assert app.query_params["row"] == "0" and app.query_params["col"] == "5"
+
+
+def test_every_preset_applies(quick):
+    from views.phase import PRESETS
+
+    assert_presets_apply("phase", PRESETS, "shape")
+
+
+def test_a_link_opens_its_view_and_its_cell(quick):
+    assert_url_round_trip("phase", {"shape": "3x2", "grid": "4", "row": "3", "col": "0"}, {"restarts": "9"})

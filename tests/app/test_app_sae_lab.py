@@ -1,54 +1,99 @@
-"""The SAE lab page: it renders, trains and scores an SAE and draws the recovery diagram, trains a
-single-latent penalty SAE, shows the settings it derived from the data, and refuses a bad upload with a message."""
+"""The SAE lab page: its default view, trained without a button, recovers the toy's features with settings derived
+from the data and explains L0 against the true L0; every toy feature is in its matching table (a dropped or
+unmatched one too); it retrains as a control moves, every preset applies, its settings round-trip through the URL,
+it draws the recovery diagram, and it refuses a bad upload with a message."""
 
 from app_helpers import (
     assert_a_bad_upload_gets_a_message_not_a_traceback,
     assert_clean,
-    assert_renders_before_any_training,
-    count,
+    assert_presets_apply,
+    assert_url_round_trip,
+    charts_on,
     open_page,
 )
 
 
-def test_sae_lab_renders_before_any_training():
-    assert_renders_before_any_training("sae_lab")
+def scores(app) -> dict[str, float]:
+    return {metric.label: float(metric.value) for metric in app.metric}
 
 
-def test_a_bad_upload_gets_a_message_not_a_traceback(small_run):
+def feature_table(app):
+    return next(frame.value for frame in app.dataframe if "status" in frame.value.columns)
+
+
+def test_the_default_view_recovers_the_features_without_a_button():
     app = open_page("sae_lab")
-    app.radio(key="sae_source").set_value("load a run").run()
-    assert_a_bad_upload_gets_a_message_not_a_traceback(app, "sae_upload", small_run)
+    assert_clean(app)
+    assert not [button for button in app.button if button.key == "sae_lab_train"]  # nothing to press at this size
+    shown = scores(app)  # plain-language labels (toysup.sae.metrics.METRICS), not raw keys
+    assert shown["MCC"] >= 0.99 and shown["recovered ≥0.9"] == 1.0 and shown["matched cosine"] >= 0.99
+    table = feature_table(app)
+    assert table["toy feature"].tolist() == [0, 1, 2, 3, 4] and set(table["status"]) == {"recovered"}
+    text = " ".join(block.value for block in app.markdown)
+    # every setting left at "derived" is shown with its reason (toysup.sae.config.derive_settings)
+    assert "n_latents = 10 (2 × the 5 true features)" in text and "k = 1 (the expected number" in text
+    # L0 against the true L0: what each counts, and why a TopK SAE with k = 1 sits at 1
+    assert shown["L0"] == 1.0 and 0.2 < shown["true L0"] < 0.3
+    assert "fires exactly k = 1 latent on every input" in text and "have no active feature" in text
+    firing = next(frame.value for frame in app.dataframe if "share of inputs" in frame.value.columns)
+    assert firing["active true features"][0] == "0" and 0.7 < firing["share of inputs"][0] < 0.85
+    assert charts_on(app) == 2  # the 2-D arrows and the cosine heatmap
+    assert app.query_params["arch"] == "topk" and app.query_params["latents"] == "derived"
 
 
-def test_sae_lab_trains_scores_and_draws_the_recovery_diagram():
+def test_every_toy_feature_is_in_the_table_dropped_and_unmatched_ones_too():
+    """Six features in two dimensions: the toy keeps five and shrinks one; with three latents two of the five are
+    left without a latent. All six are listed, each with its best latent and cosine."""
+    app = open_page("sae_lab", {"features": "6", "toy_steps": "1000", "latents": "3", "steps": "500"})
+    assert_clean(app)
+    table = feature_table(app)
+    assert table["toy feature"].tolist() == list(range(6))
+    status = table["status"].tolist()
+    assert sum(s.startswith("not represented") for s in status) == 1
+    assert sum(s.startswith("unmatched") for s in status) == 2
+    assert table["best latent"].notna().all() and table["best cosine"].notna().all()
+    assert table["matched latent"].notna().sum() == 3
+
+
+def test_a_moved_control_retrains_and_redraws(quick):
     app = open_page("sae_lab")
-    app.select_slider(key="sae_toy_steps").set_value(50)
-    app.select_slider(key="sae_steps").set_value(50)
-    app.button(key="sae_train").click().run()
+    before = feature_table(app)["toy feature"].tolist()
+    app.slider(key="sae_lab_features").set_value(3).run()
     assert_clean(app)
-    scores = {metric.label: float(metric.value) for metric in app.metric}
-    assert 0 <= scores["MCC"] <= 1 and 0 <= scores["dead latents"] <= 1  # plain-language labels
-    shown = " ".join(block.value for block in app.markdown)
-    # the settings left at "derived" are shown with what they came from (toysup.sae.config.derive_settings)
-    assert "Derived from the data" in shown and "l1_coefficient = " in shown and "(1 × √e; e = E‖x‖² / L" in shown
-    assert "n_latents = " in shown and "penalty_warmup_steps = 10 (20% of the 50 steps)" in shown
-    assert count(app, "image") == 1
-    app.multiselect(key="sae_rec_l0").set_value([1.0])
-    app.multiselect(key="sae_rec_ratios").set_value([1.0])
-    app.multiselect(key="sae_rec_penalties_relu").set_value([0.1])
-    app.select_slider(key="sae_rec_steps").set_value(50)
-    app.button(key="sae_recovery").click().run()
-    assert_clean(app)
-    assert count(app, "image") == 2
+    assert feature_table(app)["toy feature"].tolist() == [0, 1, 2] != before
 
 
-def test_sae_lab_trains_a_single_latent_penalty_sae():
-    """k is validated against the latents whatever the architecture; the lab must not trip over it."""
+def test_every_preset_applies(quick):
+    from views.sae_lab import PRESETS
+
+    assert_presets_apply("sae_lab", PRESETS, "arch")
+
+
+def test_a_link_opens_its_view_and_a_bad_value_warns(quick):
+    """The link's settings reach the widgets and the URL; here a single-latent ReLU SAE, which must not trip over k
+    (validated against the latents whatever the architecture)."""
+    assert_url_round_trip(
+        "sae_lab",
+        {"arch": "relu", "latents": "1", "penalty": "0.3", "features": "4"},
+        {"hidden": "99", "steps": "abc"},
+    )
+    app = open_page("sae_lab", {"arch": "relu", "latents": "1", "penalty": "0.3"})
+    assert_clean(app)
+    assert len(app.metric) == 8 and 0 <= scores(app)["dead latents"] <= 1
+    assert "l1_coefficient = " not in " ".join(block.value for block in app.markdown)  # given, so not derived
+
+
+def test_the_recovery_diagram_is_drawn(quick):
     app = open_page("sae_lab")
-    app.selectbox(key="sae_arch").set_value("relu")
-    app.select_slider(key="sae_latents").set_value(1)
-    app.select_slider(key="sae_toy_steps").set_value(50)
-    app.select_slider(key="sae_steps").set_value(50)
-    app.button(key="sae_train").click().run()
+    shown = charts_on(app)
+    app.multiselect(key="sae_lab_rec_l0").set_value([1.0])
+    app.multiselect(key="sae_lab_rec_ratios").set_value([1.0])
+    app.button(key="sae_lab_recovery").click().run()
     assert_clean(app)
-    assert len(app.metric) == 8
+    assert charts_on(app) == shown + 1
+
+
+def test_a_bad_upload_gets_a_message_not_a_traceback(quick, small_run):
+    app = open_page("sae_lab")
+    app.radio(key="sae_lab_source").set_value("load a run").run()
+    assert_a_bad_upload_gets_a_message_not_a_traceback(app, "sae_lab_upload", small_run)
