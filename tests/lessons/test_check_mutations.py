@@ -921,18 +921,6 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
 }
 
 
-MUTANT_CASES = [
-    pytest.param(check_name, mutant, id=f"{check_name}-{mutant.label}")
-    for check_name, (_, _, mutants) in CHECKS.items()
-    for mutant in mutants
-]
-CORRECT_CASES = [
-    pytest.param(check_name, index, id=f"{check_name}-{index}")
-    for check_name, (_, correct, _) in CHECKS.items()
-    for index in range(len(correct) + 1)
-]
-
-
 def _every_table() -> dict[str, tuple]:
     """CHECKS of this module and of every other tests/lessons/test_*mutations.py (the SAE systems, the primer)."""
     tables = dict(CHECKS)
@@ -948,8 +936,21 @@ def _every_table() -> dict[str, tuple]:
     return tables
 
 
+TABLES = _every_table()  # every check's (lesson, exercise), other correct answers and mutants
+MUTANT_CASES = [
+    pytest.param(check_name, mutant, id=f"{check_name}-{mutant.label}")
+    for check_name, (_, _, mutants) in TABLES.items()
+    for mutant in mutants
+]
+CORRECT_CASES = [
+    pytest.param(check_name, index, id=f"{check_name}-{index}")
+    for check_name, (_, correct, _) in TABLES.items()
+    for index in range(len(correct) + 1)
+]
+
+
 def test_every_check_has_three_mutants():
-    tables = _every_table()
+    tables = TABLES
     checks = {name for name in dir(lessons) if name.startswith("check_")}
     assert checks == set(tables), (
         "every check_* of toysup.lessons needs an entry in a CHECKS table of tests/lessons/test_*mutations.py: "
@@ -964,7 +965,7 @@ def test_every_check_has_three_mutants():
 
 @pytest.mark.parametrize(("check_name", "index"), CORRECT_CASES)
 def test_check_accepts_a_correct_answer(check_name, index, capsys):
-    (lesson_number, function_name), correct, _ = CHECKS[check_name]
+    (lesson_number, function_name), correct, _ = TABLES[check_name]
     answer = _solution(lesson_number, function_name) if index == 0 else correct[index - 1]
     getattr(lessons, check_name)(answer)
     assert capsys.readouterr().out.startswith(f"✓ {function_name}: all ")
@@ -972,7 +973,7 @@ def test_check_accepts_a_correct_answer(check_name, index, capsys):
 
 @pytest.mark.parametrize(("check_name", "mutant"), MUTANT_CASES)
 def test_check_rejects_a_mutant(check_name, mutant, capsys):
-    (_, function_name), _, _ = CHECKS[check_name]
+    (_, function_name), _, _ = TABLES[check_name]
     with pytest.raises(AssertionError, match=function_name) as error:
         getattr(lessons, check_name)(mutant.function)
     if mutant.match is not None:

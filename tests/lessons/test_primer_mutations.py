@@ -1,7 +1,10 @@
-"""Mutation tests of lesson 0's checks (the JAX primer): every ``check_*`` of ``toysup.lessons.primer_checks``
+"""The mutation table of lesson 0's checks (the JAX primer): every ``check_*`` of ``toysup.lessons.primer_checks``
 accepts the reference solution and other correct ways to write it, and rejects at least three plausible wrong
 answers ("mutants") with an AssertionError naming the exercise. ``CHECKS`` has the structure of
 ``test_check_mutations.CHECKS``: check name -> ((lesson, solution name), [other correct answers], [mutants]).
+
+The tests themselves (accept the solution and the other correct answers, reject every mutant, at least three
+mutants per check) run over every table in ``test_check_mutations.py``.
 """
 
 from __future__ import annotations
@@ -11,10 +14,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import pytest
 
-from toysup import lessons
-from toysup.lessons import primer_checks
 from toysup.lessons.course import lesson_paths, load_solutions
 
 
@@ -166,44 +166,3 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
         ],
     ),
 }
-
-
-MUTANT_CASES = [
-    pytest.param(check_name, mutant, id=f"{check_name}-{mutant.label}")
-    for check_name, (_, _, mutants) in CHECKS.items()
-    for mutant in mutants
-]
-CORRECT_CASES = [
-    pytest.param(check_name, index, id=f"{check_name}-{index}")
-    for check_name, (_, correct, _) in CHECKS.items()
-    for index in range(len(correct) + 1)
-]
-
-
-def test_every_primer_check_has_three_mutants():
-    checks = {name for name in dir(primer_checks) if name.startswith("check_")}
-    assert checks == set(CHECKS), "every check_* of primer_checks needs an entry in CHECKS"
-    assert all(hasattr(lessons, name) for name in CHECKS), "toysup.lessons exports every primer check"
-    few = {name: len(mutants) for name, (_, _, mutants) in CHECKS.items() if len(mutants) < 3}
-    assert not few, f"checks with fewer than three mutants: {few}"
-    for name, (_, _, mutants) in CHECKS.items():
-        labels = [mutant.label for mutant in mutants]
-        assert len(set(labels)) == len(labels), f"{name}: mutant labels must be unique"
-
-
-@pytest.mark.parametrize(("check_name", "index"), CORRECT_CASES)
-def test_primer_check_accepts_a_correct_answer(check_name, index, capsys):
-    (lesson_number, function_name), correct, _ = CHECKS[check_name]
-    answer = _solution(lesson_number, function_name) if index == 0 else correct[index - 1]
-    getattr(lessons, check_name)(answer)
-    assert capsys.readouterr().out.startswith(f"✓ {function_name}: all ")
-
-
-@pytest.mark.parametrize(("check_name", "mutant"), MUTANT_CASES)
-def test_primer_check_rejects_a_mutant(check_name, mutant, capsys):
-    (_, function_name), _, _ = CHECKS[check_name]
-    with pytest.raises(AssertionError, match=function_name) as error:
-        getattr(lessons, check_name)(mutant.function)
-    if mutant.match is not None:
-        assert mutant.match in str(error.value), f"the message should say {mutant.match!r}: {error.value}"
-    assert "✓" not in capsys.readouterr().out

@@ -1,10 +1,13 @@
-"""Mutation tests of the checks of lessons 6–7 that build SAE systems (``toysup.lessons.sae_system_checks``) and of
+"""The mutation table of the checks of lessons 6–7 that build SAE systems (``toysup.lessons.sae_system_checks``) and of
 the relative-reconstruction-bias exercise: every check accepts the reference solution and other correct ways to
 write it, and rejects at least three plausible wrong answers ("mutants") with an AssertionError naming the
 exercise. ``CHECKS`` has the structure of ``test_check_mutations.CHECKS``: check name -> ((lesson, solution
 name), [other correct answers], [mutants]).
 
 The training mutants are written like the solutions with one thing changed; each costs one small compilation.
+
+The tests themselves (accept the solution and the other correct answers, reject every mutant, at least three
+mutants per check) run over every table in ``test_check_mutations.py``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-import pytest
 
-from toysup import lessons
-from toysup.lessons import sae_system_checks
 from toysup.lessons.course import lesson_paths, load_solutions
 
 
@@ -439,44 +439,3 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
         ],
     ),
 }
-
-
-MUTANT_CASES = [
-    pytest.param(check_name, mutant, id=f"{check_name}-{mutant.label}")
-    for check_name, (_, _, mutants) in CHECKS.items()
-    for mutant in mutants
-]
-CORRECT_CASES = [
-    pytest.param(check_name, index, id=f"{check_name}-{index}")
-    for check_name, (_, correct, _) in CHECKS.items()
-    for index in range(len(correct) + 1)
-]
-
-
-def test_every_system_check_has_three_mutants():
-    checks = {name for name in dir(sae_system_checks) if name.startswith("check_") and name != "check_draw"}
-    assert checks <= set(CHECKS), "every check_* of sae_system_checks needs an entry in CHECKS"
-    assert all(hasattr(lessons, name) for name in CHECKS), "toysup.lessons exports every check"
-    few = {name: len(mutants) for name, (_, _, mutants) in CHECKS.items() if len(mutants) < 3}
-    assert not few, f"checks with fewer than three mutants: {few}"
-    for name, (_, _, mutants) in CHECKS.items():
-        labels = [mutant.label for mutant in mutants]
-        assert len(set(labels)) == len(labels), f"{name}: mutant labels must be unique"
-
-
-@pytest.mark.parametrize(("check_name", "index"), CORRECT_CASES)
-def test_system_check_accepts_a_correct_answer(check_name, index, capsys):
-    (lesson_number, function_name), correct, _ = CHECKS[check_name]
-    answer = _solution(lesson_number, function_name) if index == 0 else correct[index - 1]
-    getattr(lessons, check_name)(answer)
-    assert capsys.readouterr().out.startswith(f"✓ {function_name}: all ")
-
-
-@pytest.mark.parametrize(("check_name", "mutant"), MUTANT_CASES)
-def test_system_check_rejects_a_mutant(check_name, mutant, capsys):
-    (_, function_name), _, _ = CHECKS[check_name]
-    with pytest.raises(AssertionError, match=function_name) as error:
-        getattr(lessons, check_name)(mutant.function)
-    if mutant.match is not None:
-        assert mutant.match in str(error.value), f"the message should say {mutant.match!r}: {error.value}"
-    assert "✓" not in capsys.readouterr().out
