@@ -11,33 +11,15 @@ from __future__ import annotations
 import functools
 import importlib.util
 from pathlib import Path
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from mutants import Mutant, solution
 
 import toysup
 from toysup import lessons, theory
-from toysup.lessons.course import lesson_paths, load_solutions
-
-LESSONS = lesson_paths()
-
-
-@functools.lru_cache
-def _solutions(lesson_number: int) -> dict:
-    return load_solutions(next(path for path in LESSONS if path.name.startswith(f"{lesson_number:02d}_")))
-
-
-def _solution(lesson_number: int, name: str):
-    return _solutions(lesson_number)[name]
-
-
-class Mutant(NamedTuple):
-    label: str
-    function: object
-    match: str | None = None  # what the message must say, beyond the exercise's name
 
 
 def _seed(key) -> int:
@@ -155,7 +137,7 @@ def _monte_carlo(
 
 
 def _abs_weights_permuted(n):
-    W1, W2 = _solution(5, "exact_abs_weights")(n)
+    W1, W2 = solution(5, "exact_abs_weights")(n)
     order = np.random.default_rng(n).permutation(2 * n)
     return W1[order], W2[:, order]
 
@@ -260,7 +242,7 @@ def _step(*, loss_at="before", sign=1.0, new_state=True, use_optimizer=True, pas
     """train_step from the lesson's forward and weighted_loss, with one thing changed."""
 
     def train_step(params, optimizer_state, x, importance, optimizer):
-        forward, weighted_loss = _solution(1, "forward"), _solution(1, "weighted_loss")
+        forward, weighted_loss = solution(1, "forward"), solution(1, "weighted_loss")
 
         def loss(params):
             return weighted_loss(x, forward(params["W"], params["b"], x), importance)
@@ -286,7 +268,7 @@ def _train(*, fold=True, split=True, fresh_state=False, result="trained", counte
 
     def train_model(key, p, importance, m, optimizer, steps, batch_size):
         init_params, draw, train_step = (
-            _solution(1, name) for name in ("init_params", "draw_sparse_features", "train_step")
+            solution(1, name) for name in ("init_params", "draw_sparse_features", "train_step")
         )
         init_key, data_key = jax.random.split(key) if split else (key, key)
         n = importance.shape[0]
@@ -316,7 +298,7 @@ def _instances(*, keys_used="each", probabilities_used="each", layout="stacked")
     """train_instances from the lesson's train_model, with one thing changed."""
 
     def train_instances(keys, probabilities, importance, m, optimizer, steps, batch_size):
-        train_model = _solution(1, "train_model")
+        train_model = solution(1, "train_model")
         keys = keys if keys_used == "each" else jnp.stack([keys[0]] * len(keys))
         probabilities = (
             probabilities if probabilities_used == "each" else jnp.full_like(probabilities, probabilities[0])
@@ -333,7 +315,7 @@ def _instances(*, keys_used="each", probabilities_used="each", layout="stacked")
 
 def _instances_by_in_axes(keys, probabilities, importance, m, optimizer, steps, batch_size):
     in_axes = (0, 0, None, None, None, None, None)  # map keys and probabilities, share the rest
-    return jax.vmap(_solution(1, "train_model"), in_axes=in_axes)(
+    return jax.vmap(solution(1, "train_model"), in_axes=in_axes)(
         keys, probabilities, importance, m, optimizer, steps, batch_size
     )
 
@@ -375,7 +357,7 @@ def _anticorrelated(*, member="uniform", p_per="set"):
 
 
 def _independent_sets(key, p, n_sets, set_size, batch):
-    return _solution(1, "draw_sparse_features")(key, p, n_sets * set_size, batch)
+    return solution(1, "draw_sparse_features")(key, p, n_sets * set_size, batch)
 
 
 def _two_layer(params, x, *, hidden_relu=True, output_relu=True, readout="W2", target=False):
@@ -616,9 +598,9 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
             )
         ],
         [
-            Mutant("k + 1 in the denominator", lambda k: _solution(4, "regular_polygon")(k + 1)[:, :k]),
-            Mutant("not unit vectors", lambda k: 2 * _solution(4, "regular_polygon")(k)),
-            Mutant("transposed", lambda k: _solution(4, "regular_polygon")(k).T),
+            Mutant("k + 1 in the denominator", lambda k: solution(4, "regular_polygon")(k + 1)[:, :k]),
+            Mutant("not unit vectors", lambda k: 2 * solution(4, "regular_polygon")(k)),
+            Mutant("transposed", lambda k: solution(4, "regular_polygon")(k).T),
             Mutant(
                 "np.linspace(0, 2π, k) (2π repeats 0)",
                 lambda k: np.stack([np.cos(np.linspace(0, 2 * np.pi, k)), np.sin(np.linspace(0, 2 * np.pi, k))]),
@@ -638,8 +620,8 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
                 "no guard for a zero feature (NaN)",
                 _quiet(lambda W: (W / np.linalg.norm(W, axis=0)).T @ (W / np.linalg.norm(W, axis=0))),
             ),
-            Mutant("absolute values", lambda W: np.abs(_solution(5, "cosine_similarities")(W))),
-            Mutant("transposed (rows of W)", lambda W: _solution(5, "cosine_similarities")(W.T)),
+            Mutant("absolute values", lambda W: np.abs(solution(5, "cosine_similarities")(W))),
+            Mutant("transposed (rows of W)", lambda W: solution(5, "cosine_similarities")(W.T)),
         ],
     ),
     "check_neuron_alignment": (
@@ -658,13 +640,13 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
         [_abs_weights_permuted],
         [
             Mutant("[I; I] both", lambda n: (np.concatenate([np.eye(n)] * 2), np.concatenate([np.eye(n)] * 2, axis=1))),
-            Mutant("swapped", lambda n: _solution(5, "exact_abs_weights")(n)[::-1]),
+            Mutant("swapped", lambda n: solution(5, "exact_abs_weights")(n)[::-1]),
             Mutant(
                 "W2 = [I, −I] (gives ReLU(x))",
                 lambda n: (np.concatenate([np.eye(n), -np.eye(n)]), np.concatenate([np.eye(n), -np.eye(n)], axis=1)),
             ),
-            Mutant("halved", lambda n: tuple(w / 2 for w in _solution(5, "exact_abs_weights")(n))),
-            Mutant("W1 only, no pair", lambda n: _solution(5, "exact_abs_weights")(n)[0]),
+            Mutant("halved", lambda n: tuple(w / 2 for w in solution(5, "exact_abs_weights")(n))),
+            Mutant("W1 only, no pair", lambda n: solution(5, "exact_abs_weights")(n)[0]),
         ],
     ),
     "check_sae_encode": (
@@ -702,7 +684,7 @@ CHECKS: dict[str, tuple[tuple[int, str], list, list[Mutant]]] = {
             Mutant("not normalised", lambda decoder, truth: np.mean(np.max(truth @ decoder.T, axis=1))),
             Mutant(
                 "max over features (arguments swapped)",
-                lambda decoder, truth: _solution(6, "mean_max_cosine_similarity")(truth, decoder),
+                lambda decoder, truth: solution(6, "mean_max_cosine_similarity")(truth, decoder),
             ),
             Mutant(
                 "absolute cosines",
@@ -966,7 +948,7 @@ def test_every_check_has_three_mutants():
 @pytest.mark.parametrize(("check_name", "index"), CORRECT_CASES)
 def test_check_accepts_a_correct_answer(check_name, index, capsys):
     (lesson_number, function_name), correct, _ = TABLES[check_name]
-    answer = _solution(lesson_number, function_name) if index == 0 else correct[index - 1]
+    answer = solution(lesson_number, function_name) if index == 0 else correct[index - 1]
     getattr(lessons, check_name)(answer)
     assert capsys.readouterr().out.startswith(f"✓ {function_name}: all ")
 

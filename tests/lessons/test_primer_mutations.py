@@ -9,30 +9,9 @@ mutants per check) run over every table in ``test_check_mutations.py``.
 
 from __future__ import annotations
 
-import functools
-from typing import NamedTuple
-
 import jax
 import jax.numpy as jnp
-
-from toysup.lessons.course import lesson_paths, load_solutions
-
-
-class Mutant(NamedTuple):
-    label: str
-    function: object
-    match: str | None = None  # what the message must say, beyond the exercise's name
-
-
-@functools.lru_cache
-def _solutions(lesson_number: int) -> dict:
-    (lesson,) = [path for path in lesson_paths() if path.name.startswith(f"{lesson_number:02d}_")]
-    return load_solutions(lesson)
-
-
-def _solution(lesson_number: int, name: str):
-    return _solutions(lesson_number)[name]
-
+from mutants import Mutant, solution
 
 # ---------------------------------------------------------------- exercise 0.1
 
@@ -71,7 +50,7 @@ def _step_with_dict_keys(loss_fn, params, batch, learning_rate):
 
 
 def _step_returning_params_only(loss_fn, params, batch, learning_rate):
-    return _solution(0, "gradient_step")(loss_fn, params, batch, learning_rate)[1]
+    return solution(0, "gradient_step")(loss_fn, params, batch, learning_rate)[1]
 
 
 # ---------------------------------------------------------------- exercise 0.4
@@ -101,7 +80,7 @@ def _trainer(*, batch_key="fold_in", loss_after=False, carry=True):
 def _train_in_a_python_loop(loss_fn, params, key, n_steps, learning_rate):
     losses = []
     for t in range(n_steps):
-        loss, params = _solution(0, "gradient_step")(loss_fn, params, jax.random.fold_in(key, t), learning_rate)
+        loss, params = solution(0, "gradient_step")(loss_fn, params, jax.random.fold_in(key, t), learning_rate)
         losses.append(loss)
     return params, jnp.stack(losses)
 

@@ -13,30 +13,12 @@ mutants per check) run over every table in ``test_check_mutations.py``.
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-
-from toysup.lessons.course import lesson_paths, load_solutions
-
-
-class Mutant(NamedTuple):
-    label: str
-    function: object
-    match: str | None = None  # what the message must say, beyond the exercise's name
-
-
-@functools.lru_cache
-def _solutions(lesson_number: int) -> dict:
-    (lesson,) = [path for path in lesson_paths() if path.name.startswith(f"{lesson_number:02d}_")]
-    return load_solutions(lesson)
-
-
-def _solution(lesson_number: int, name: str):
-    return _solutions(lesson_number)[name]
+from mutants import Mutant, solution
 
 
 def _unit_rows(rows, axis=1):
@@ -73,7 +55,7 @@ def _train_step(*, loss_after=False, old_state=False, sign=1.0, own_optimizer=Fa
     """sae_train_step with one thing changed."""
 
     def sae_train_step(params, opt_state, x, l1_coefficient, optimizer):
-        sae_loss = _solution(6, "sae_loss")
+        sae_loss = solution(6, "sae_loss")
         optimizer = optax.adam(1e-3) if own_optimizer else optimizer
         loss, grads = jax.value_and_grad(sae_loss)(params, x, l1_coefficient if l1_used else 0.0)
         updates, new_state = optimizer.update(grads, opt_state, params)
@@ -85,7 +67,7 @@ def _train_step(*, loss_after=False, old_state=False, sign=1.0, own_optimizer=Fa
 
 
 def _train_step_by_hand(params, opt_state, x, l1_coefficient, optimizer):
-    loss, grads = jax.value_and_grad(_solution(6, "sae_loss"))(params, x, l1_coefficient)
+    loss, grads = jax.value_and_grad(solution(6, "sae_loss"))(params, x, l1_coefficient)
     updates, opt_state = optimizer.update(grads, opt_state)
     return {name: params[name] + updates[name] for name in params}, opt_state, loss
 
@@ -95,7 +77,7 @@ def _loop(*, batch_key="fold_in", fresh_state=False, last_loss_only=False):
 
     def train_sae_loop(params, key, draw, l1_coefficient, learning_rate, n_steps, batch_size):
         optimizer = optax.adam(learning_rate)
-        step_function = _solution(6, "sae_train_step")
+        step_function = solution(6, "sae_train_step")
 
         def step(carry, t):
             params, opt_state = carry
@@ -117,7 +99,7 @@ def _loop_in_python(params, key, draw, l1_coefficient, learning_rate, n_steps, b
     opt_state, losses = optimizer.init(params), []
     for t in range(n_steps):
         x = draw(jax.random.fold_in(key, t), batch_size)
-        params, opt_state, loss = _solution(6, "sae_train_step")(params, opt_state, x, l1_coefficient, optimizer)
+        params, opt_state, loss = solution(6, "sae_train_step")(params, opt_state, x, l1_coefficient, optimizer)
         losses.append(loss)
     return params, jnp.stack(losses)
 
@@ -129,7 +111,7 @@ def _loop_with_fori(params, key, draw, l1_coefficient, learning_rate, n_steps, b
     def body(t, carry):
         params, opt_state, losses = carry
         x = draw(jax.random.fold_in(key, t), batch_size)
-        params, opt_state, loss = _solution(6, "sae_train_step")(params, opt_state, x, l1_coefficient, optimizer)
+        params, opt_state, loss = solution(6, "sae_train_step")(params, opt_state, x, l1_coefficient, optimizer)
         return params, opt_state, losses.at[t].set(loss)
 
     params, _, losses = jax.lax.fori_loop(0, n_steps, body, (params, optimizer.init(params), jnp.zeros(n_steps)))
@@ -143,7 +125,7 @@ def _resampling_loop(*, due="every", dead="window", mask="dead", use_cond=False,
         params, key, draw, l1_coefficient, learning_rate, n_steps, batch_size, resample_every, resample
     ):
         optimizer = optax.adam(learning_rate)
-        encode, step_function = _solution(6, "sae_encode"), _solution(6, "sae_train_step")
+        encode, step_function = solution(6, "sae_encode"), solution(6, "sae_train_step")
 
         def step(carry, t):
             params, opt_state, since = carry
@@ -184,7 +166,7 @@ def _gated(*, aux=True, frozen=True, sparsity_on="gate", norms=True):
     """gated_loss with one thing changed."""
 
     def gated_loss(params, x, l1_coefficient):
-        codes = _solution(7, "gated_encode")(params, x)
+        codes = solution(7, "gated_encode")(params, x)
         gate = _relu_code(params, x)
         reconstruction = codes @ params["W_dec"] + params["b_dec"]
         weights = jnp.linalg.norm(params["W_dec"], axis=1) if norms else 1.0
@@ -205,7 +187,7 @@ def _gated_with_cotangent_sum(params, x, l1_coefficient):
     """A correct gated loss written term by term, with the frozen decoder as a second params dict."""
     frozen = jax.lax.stop_gradient(params)
     gate = _relu_code(params, x)
-    mse = jnp.mean(jnp.sum((x - _solution(7, "gated_encode")(params, x) @ params["W_dec"] - params["b_dec"]) ** 2, 1))
+    mse = jnp.mean(jnp.sum((x - solution(7, "gated_encode")(params, x) @ params["W_dec"] - params["b_dec"]) ** 2, 1))
     aux = jnp.mean(jnp.sum((x - gate @ frozen["W_dec"] - frozen["b_dec"]) ** 2, axis=1))
     return mse + l1_coefficient * jnp.mean(gate @ jnp.linalg.norm(params["W_dec"], axis=1)) + aux
 
@@ -270,7 +252,7 @@ def _l0(*, step="straight-through", penalty="l0", exp=True, codes="straight-thro
         pre = (x - params["b_dec"]) @ params["W_enc"].T + params["b_enc"]
         threshold = jnp.exp(params["log_threshold"]) if exp else params["log_threshold"]
         if codes == "straight-through":
-            f = _solution(7, "jumprelu_st")(pre, threshold, bandwidth)
+            f = solution(7, "jumprelu_st")(pre, threshold, bandwidth)
         else:
             f = jnp.where(pre > threshold, pre, 0.0)
         if penalty == "l1":
