@@ -20,6 +20,7 @@ Two samplers:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
@@ -323,6 +324,19 @@ class SparsityStatistics(NamedTuple):
     n_samples: int
 
 
+@functools.lru_cache(maxsize=16)
+def _statistics_program(sampler: str, options: tuple, n_samples: int):
+    """The compiled per-instance (E‖x‖², mean active true codes) of ``n_samples`` draws, built once per sampler,
+    options and sample count (so deriving an SAE's settings again, as the app does on every change, does not
+    compile again)."""
+
+    def one(arrays, key):
+        x, codes = draw(sampler, options, arrays, key, n_samples)
+        return jnp.mean(jnp.sum(x**2, axis=-1)), jnp.mean(jnp.sum(codes > 0, axis=-1))
+
+    return jax.jit(jax.vmap(one))
+
+
 def sparsity_statistics(activations: Activations, n_samples: int = STATISTICS_SAMPLES) -> SparsityStatistics:
     """How sparse and how large ``activations`` are, per instance (see :class:`SparsityStatistics`).
 
@@ -338,12 +352,8 @@ def sparsity_statistics(activations: Activations, n_samples: int = STATISTICS_SA
     options = activations.options
     arrays = {name: jnp.asarray(value) for name, value in activations.arrays.items()}
     keys = jax.random.split(jax.random.key(STATISTICS_SEED), activations.n_instances)
-
-    def one(arrays, key):
-        x, codes = draw(activations.sampler, options, arrays, key, n_samples)
-        return jnp.mean(jnp.sum(x**2, axis=-1)), jnp.mean(jnp.sum(codes > 0, axis=-1))
-
-    energy_total, counted = (np.asarray(v, np.float64) for v in jax.jit(jax.vmap(one))(arrays, keys))
+    measure = _statistics_program(activations.sampler, options, n_samples)
+    energy_total, counted = (np.asarray(v, np.float64) for v in measure(arrays, keys))
     probability = np.asarray(activations.arrays["feature_probability"], np.float64)
     if activations.sampler == "toy":
         l0 = np.take_along_axis(probability, activations.arrays["truth_index"], axis=1).sum(axis=1)
