@@ -10,7 +10,9 @@ r"""Sparse autoencoders scored against known ground truth.
 
 Layout: ``config`` (SAEConfig) → ``data`` (toy-model and synthetic activations) → ``models`` (five
 architectures, one interface) → ``train`` (batched, compiled) → ``metrics`` (recovery scores) →
-``recovery`` (phase diagram) → ``plots``; ``toysup.cli.sae`` adds ``toysup sae``.
+``recovery`` (phase diagram) → ``plots``; ``toysup.cli.sae`` adds ``toysup sae``. With ``SAEConfig.n_outputs`` set
+the same machine is a transcoder, trained on a toy model's (input, output) pairs (``transcoder_activations``; see
+``toysup.circuits.transcoders``).
 """
 
 from . import metrics as metrics
@@ -21,6 +23,7 @@ from .data import Activations as Activations
 from .data import stack as stack
 from .data import synthetic_activations as synthetic_activations
 from .data import toy_activations as toy_activations
+from .data import transcoder_activations as transcoder_activations
 from .metrics import evaluate as evaluate
 from .models import architecture as architecture
 from .train import SAEResult as SAEResult

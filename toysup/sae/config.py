@@ -56,6 +56,9 @@ class SAEConfig(Config):
         (Rajamanoharan et al. 2024b) or ``gated`` (Rajamanoharan et al. 2024a).
       n_inputs: input dimension d (the toy model's hidden size, or the synthetic dimension), >= 1.
       n_latents: dictionary size, >= 1.
+      n_outputs: None for an SAE (it reconstructs its input); for a transcoder, the dimension of the target it
+        predicts from its input (the toy model's output), in [1, 2**31 − 1]. A transcoder's encoder reads its input
+        uncentred (π = W_enc a + b_enc) and it has no tied weights.
       n_instances: SAEs trained together on the instance axis, >= 1.
       l1_coefficient: λ of the L1 penalty of ``relu`` and ``gated``, >= 0; one value or one per instance.
       penalty_warmup_steps: the L1 (``relu``, ``gated``) or L0 (``jumprelu``) coefficient rises linearly from 0
@@ -64,7 +67,7 @@ class SAEConfig(Config):
         the batch, a real in (0, n_latents] (k·B activations are kept per batch of B, rounded, at least 1),
         so data with many zero samples can have k < 1. One value or one per instance.
       aux_k: latents in the AuxK reconstruction of the residual from dead latents, in [1, n_latents];
-        None means min(n_inputs // 2, n_latents) rounded up to >= 1 (Gao et al. use d / 2).
+        None means min(d // 2, n_latents) rounded up to >= 1, d the output dimension (Gao et al. use d / 2).
       aux_coefficient: α of the AuxK loss (``topk`` / ``batchtopk``), >= 0; 0 turns it off. Gao et al.: 1/32.
       dead_window: a latent that has not fired for this many steps is dead, >= 1.
       resampling: dead-latent resampling of the penalty-based SAEs (``relu``, ``gated``, ``jumprelu``):
@@ -96,6 +99,7 @@ class SAEConfig(Config):
     arch: str = "topk"
     n_inputs: int = 2
     n_latents: int = 8
+    n_outputs: int | None = None
     n_instances: int = 1
     l1_coefficient: float | tuple = 0.1
     penalty_warmup_steps: int = 0
@@ -122,11 +126,16 @@ class SAEConfig(Config):
         for name in ("n_inputs", "n_latents", "n_instances", "steps", "batch_size", "dead_window"):
             integer(name, getattr(self, name), 1, MAX_SIZE)
         integer("seed", self.seed, 0, 2**31 - 1)
+        if self.n_outputs is not None:
+            integer("n_outputs", self.n_outputs, 1, MAX_SIZE)
         integer("penalty_warmup_steps", self.penalty_warmup_steps, 0, self.steps)
         integer("warmup_steps", self.warmup_steps, 0, self.steps - 1)
         at_most("n_latents × batch_size", self.n_latents * self.batch_size, MAX_SIZE)
         at_most("n_inputs × batch_size", self.n_inputs * self.batch_size, MAX_SIZE)
         at_most("n_latents × n_inputs", self.n_latents * self.n_inputs, MAX_SIZE)
+        if self.n_outputs is not None:
+            at_most("n_outputs × batch_size", self.n_outputs * self.batch_size, MAX_SIZE)
+            at_most("n_latents × n_outputs", self.n_latents * self.n_outputs, MAX_SIZE)
         check_memory(self.memory_terms())
         if self.aux_k is not None:
             integer("aux_k", self.aux_k, 1, self.n_latents)
@@ -137,6 +146,10 @@ class SAEConfig(Config):
         boolean("tied", self.tied)
         if self.tied and self.arch != "relu":
             raise ValueError(f"tied: only the relu architecture has tied weights, got arch={self.arch!r}")
+        if self.tied and self.n_outputs is not None:
+            raise ValueError(
+                f"tied: a transcoder (n_outputs={self.n_outputs}) writes another space than it reads; must be False"
+            )
         if self.resampling != "none" and self.arch not in RESAMPLED_ARCHITECTURES:
             raise ValueError(
                 f"resampling: only {', '.join(RESAMPLED_ARCHITECTURES)} resample dead latents ({self.arch} feeds "
@@ -167,14 +180,15 @@ class SAEConfig(Config):
         are read, so it runs before any array is built; it uses the default loop settings.
         """
         copies, latents, inputs, batch = self.n_instances, self.n_latents, self.n_inputs, self.batch_size
-        parameters = latents * inputs * (1 if self.tied else 2) + 4 * latents + inputs
+        outputs = self.resolved_outputs
+        parameters = latents * inputs + (0 if self.tied else latents * outputs) + 4 * latents + outputs
         chunk = min(self.steps, DEFAULT_CHUNK_STEPS)
         blocks = -(-self.steps // DEFAULT_LOG_EVERY)
         terms = {
             "n_instances × n_latents × batch_size": FLOAT32
             * copies
             * batch
-            * (LATENT_BATCH_ARRAYS * latents + INPUT_BATCH_ARRAYS * inputs),
+            * (LATENT_BATCH_ARRAYS * latents + INPUT_BATCH_ARRAYS // 2 * (inputs + outputs)),
             "n_instances × n_latents × n_inputs": FLOAT32 * copies * parameters * STATE_ARRAYS,
             "n_instances × steps": FLOAT32 * copies * 3 * 2 * (chunk + blocks) + BLOCK_OVERHEAD * blocks,
         }
@@ -210,8 +224,17 @@ class SAEConfig(Config):
         return max(self._values("k"))
 
     @property
+    def resolved_outputs(self) -> int:
+        """The decoder's output dimension: ``n_outputs``, or ``n_inputs`` for an SAE."""
+        return self.n_inputs if self.n_outputs is None else self.n_outputs
+
+    @property
+    def is_transcoder(self) -> bool:
+        return self.n_outputs is not None
+
+    @property
     def resolved_aux_k(self) -> int:
-        return self.aux_k if self.aux_k is not None else max(1, min(self.n_inputs // 2, self.n_latents))
+        return self.aux_k if self.aux_k is not None else max(1, min(self.resolved_outputs // 2, self.n_latents))
 
 
 # --- the settings a user cannot know, derived from the data ---------------------------------------------------
@@ -226,6 +249,10 @@ DEFAULT_SCHEDULE = "cosine"  # the decay settles latents that would otherwise ke
 PENALTY_WARMUP_SHARE = 0.2  # penalty_warmup_steps: this share of the steps
 RELU_L1_PER_NORM = 1.0  # relu: λ = this × √e (e: the energy of one active feature, see SparsityStatistics)
 GATED_L1_PER_NORM = 1.7  # gated: λ = this × √e
+# relu transcoders: λ = this × √e (e of the target). On the sparse |x| model (toysup.circuits.SPARSE_ABS) λ = 0.05,
+# 0.1, 0.2, 0.41 (the SAE rule) explain 0.885, 0.874, 0.848, 0.759 of the model's output variance, their live latents
+# carrying their strongest input to the same output 95%, 100%, 100%, 100% of the time.
+TRANSCODER_RELU_L1_PER_NORM = 0.25
 JUMPRELU_L0_PER_ENERGY = 0.3  # jumprelu: λ₀ = this × e, and the initial threshold θ₀ = √λ₀
 BATCHTOPK_K_PER_L0 = 0.8  # batchtopk: k = this × L, a budget a little below the true L0 (see derive_settings)
 DEAD_FIRINGS = 50  # dead_window: the steps in which the rarest true feature fires this often, …
@@ -283,7 +310,10 @@ def derive_settings(arch: str, activations: Any, **given: Any) -> DerivedSetting
     every setting not given, a value derived from the data, with its reason. The rules (the CLI's ``toysup sae``
     and the app's SAE lab both use them):
 
-    * ``n_instances``: one SAE per instance of the activations; ``n_inputs``: their dimension.
+    * ``n_instances``: one SAE per instance of the activations; ``n_inputs``: their dimension; for a transcoder's
+      data (:func:`toysup.circuits.transcoders.transcoder_data`) ``n_outputs``: the model's output dimension. A
+      transcoder's penalties trade against the squared error of its target, so its e below is E‖y‖² / L, the energy
+      of the model's output per active feature.
     * ``n_latents``: ``LATENTS_PER_FEATURE`` × the true features N (with exactly N the pentagon loses features),
       ``LOW_DIMENSION_LATENTS_PER_FEATURE`` × N for BatchTopK and JumpReLU in at most ``LOW_DIMENSIONS``
       dimensions: there a few latents span a cone around a feature and reconstruct it exactly, a stationary
@@ -300,7 +330,8 @@ def derive_settings(arch: str, activations: Any, **given: Any) -> DerivedSetting
       activation, and 36 of 36 pentagon SAEs reach MMCS ≥ 0.997; 512 directions in 256 dimensions still reach MCC 1.000
       (k = 4 for L = 5);
       ``relu``: λ = ``RELU_L1_PER_NORM`` · √e and ``gated``: λ = ``GATED_L1_PER_NORM`` · √e (an L1 penalty λ f
-      trades against a squared error, so λ scales with the size √e of an active feature's code);
+      trades against a squared error, so λ scales with the size √e of an active feature's code); a ``relu``
+      transcoder: λ = ``TRANSCODER_RELU_L1_PER_NORM`` · √e (the SAE's λ costs it a sixth of the output variance);
       ``jumprelu``: λ₀ = ``JUMPRELU_L0_PER_ENERGY`` · e, θ₀ = √λ₀ (a latent pays λ₀ to fire and saves about f²
       of squared error, so the break-even code is √λ₀).
     * ``penalty_warmup_steps`` (relu, gated, jumprelu): ``PENALTY_WARMUP_SHARE`` of the steps.
@@ -316,6 +347,8 @@ def derive_settings(arch: str, activations: Any, **given: Any) -> DerivedSetting
 
     choice("arch", arch, ARCHITECTURES)
     fields = {"arch": arch, "n_inputs": activations.n_inputs, **given}
+    if activations.n_outputs is not None:  # a transcoder's data: it predicts the model's output
+        fields = {"arch": arch, "n_inputs": activations.n_inputs, "n_outputs": activations.n_outputs, **given}
     reasons: dict[str, str] = {}
 
     def derive(name: str, value: Any, reason: str) -> None:
@@ -342,8 +375,9 @@ def derive_settings(arch: str, activations: Any, **given: Any) -> DerivedSetting
     if given.get("n_instances", activations.n_instances) != activations.n_instances and activations.n_instances == 1:
         l0, energy = np.repeat(l0, given["n_instances"]), np.repeat(energy, given["n_instances"])
     l0_text = f"the expected number of active true features per sample, L = {stats.l0_source} = {_described(l0)}"
+    target = "x" if activations.n_outputs is None else "y"  # a transcoder's penalties trade against its target's error
     energy_text = (
-        f"e = E‖x‖² / L = {_described(energy)}, the energy of one active feature, from {stats.n_samples} samples"
+        f"e = E‖{target}‖² / L = {_described(energy)}, the energy of one active feature, from {stats.n_samples} samples"
     )
     n_latents = fields["n_latents"]
     if arch == "topk":
@@ -373,6 +407,8 @@ def derive_settings(arch: str, activations: Any, **given: Any) -> DerivedSetting
             derive("penalty_warmup_steps", int(PENALTY_WARMUP_SHARE * steps), f"{share}% of the {steps} steps")
     if arch in ("relu", "gated"):
         factor = RELU_L1_PER_NORM if arch == "relu" else GATED_L1_PER_NORM
+        if arch == "relu" and activations.n_outputs is not None:
+            factor = TRANSCODER_RELU_L1_PER_NORM
         value = [float(f"{factor * math.sqrt(v):.3g}") for v in energy]
         derive("l1_coefficient", _per_instance(value), f"{factor:g} × √e; {energy_text}")
     elif arch == "jumprelu":

@@ -6,7 +6,7 @@ An :class:`Activations` holds a sampler name, its static options and per-instanc
 
     x = Σ_i c_i d_i,   d_i = ground-truth unit direction i (the rows of ``Activations.truth``).
 
-Two samplers:
+Three samplers:
 
 * ``toy``: hidden activations h = W x of a trained toy model (Elhage et al. 2022); x is the model's own
   feature distribution (``toysup.data.sample_features``), d_i = W_i / ||W_i|| and c_i = ||W_i|| x_i.
@@ -16,6 +16,11 @@ Two samplers:
   (a child fires only with its parent; siblings exclude each other). In the spirit of the synthetic SAE
   benchmarks of Sharkey et al. 2022 ("Taking features out of superposition with sparse autoencoders") and
   the SynthSAEBench-style generators, at CPU sizes.
+* ``transcoder``: the input a and output y of a toy model that computes something (``abs``: a = x, the signed
+  features, y = ReLU(W₂ ReLU(W₁x) + b); ``relu_output``: a = h = Wx, y = ReLU(Wᵀh + b)), for a transcoder that
+  imitates the map a → y (:func:`transcoder_activations`). ``draw`` gives a and the true codes; :func:`target_of`
+  gives y from a (both models' outputs are functions of the transcoder's input). Its truth d_i is feature i's unit
+  direction in the input space (e_i for ``abs``, W_i / ‖W_i‖ for ``relu_output``), with c_i = x_i and ‖W_i‖ x_i.
 """
 
 from __future__ import annotations
@@ -65,6 +70,11 @@ class Activations:
     @property
     def n_inputs(self) -> int:
         return self.truth.shape[2]
+
+    @property
+    def n_outputs(self) -> int | None:
+        """A transcoder's target dimension (the model's outputs); None for an SAE's activations."""
+        return self.arrays["b"].shape[-1] if self.sampler == "transcoder" else None
 
     def repeat(self, n: int) -> Activations:
         """Each instance repeated ``n`` times in a row (instance i becomes i·n … i·n + n − 1): seeds of SAEs."""
@@ -129,6 +139,35 @@ def toy_activations(result: Any, *, min_norm: float = REPRESENTED_NORM) -> Activ
         "truth_index": np.stack([np.flatnonzero(r) for r in represented]).astype(np.int32),
     }
     return Activations("toy", options, arrays, truth.astype(np.float32))
+
+
+TRANSCODED_MODELS = ("abs", "relu_output")  # toy models that compute something a transcoder can imitate
+
+
+def transcoder_activations(result: Any) -> Activations:
+    """The input → output map of a trained ``abs`` or ``relu_output`` toy model (a ``toysup.TrainResult``), one
+    transcoder instance per toy instance (see the module docstring's ``transcoder`` sampler)."""
+    config = result.config
+    if config.model not in TRANSCODED_MODELS:
+        raise ValueError(f"run: model must be one of {', '.join(TRANSCODED_MODELS)}, got {config.model!r}")
+    params = {name: np.asarray(value, np.float32) for name, value in result.params.items()}
+    if config.model == "abs":
+        n_instances, _, n_features = params["W1"].shape
+        truth = np.broadcast_to(np.eye(n_features, dtype=np.float32), (n_instances, n_features, n_features))
+        arrays = {name: params[name] for name in ("W1", "W2", "b")}
+    else:
+        W = params["W"]  # (instances, hidden, features)
+        norms = np.maximum(np.linalg.norm(W, axis=1), 1e-12)  # (instances, features)
+        truth = np.swapaxes(W / norms[:, None, :], 1, 2)
+        arrays = {"W": W, "b": params["b"]}
+    arrays["feature_probability"] = config.feature_probability_array()
+    options = (
+        ("model", config.model),
+        ("correlated_sets", config.correlated_sets),
+        ("anticorrelated_sets", config.anticorrelated_sets),
+        ("rng", config.rng),
+    )
+    return Activations("transcoder", options, arrays, np.ascontiguousarray(truth, np.float32))
 
 
 def zipf_probabilities(n_features: int, mean_active: float, exponent: float = 1.0) -> np.ndarray:
@@ -301,6 +340,32 @@ def _draw_toy(options: dict, arrays: dict, key: jax.Array, batch_size: int) -> t
     return h, codes[:, arrays["truth_index"]]
 
 
+def _draw_transcoder(options: dict, arrays: dict, key: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
+    features = sample_features(
+        key,
+        arrays["feature_probability"],
+        batch_size,
+        correlated_sets=options["correlated_sets"],
+        anticorrelated_sets=options["anticorrelated_sets"],
+        signed=options["model"] == "abs",
+        rng=options["rng"],
+    )  # (features, batch)
+    if options["model"] == "abs":
+        return features.T, features.T
+    W = arrays["W"]  # (hidden, features)
+    return (W @ features).T, (features * jnp.linalg.norm(W, axis=0)[:, None]).T
+
+
+def target_of(sampler: str, options: tuple, arrays: dict, x: jax.Array) -> jax.Array:
+    """What a model trained on ``x`` (batch, inputs) must output: x itself for an SAE's samplers; for
+    ``transcoder``, the toy model's output y (batch, outputs) for its input a = x."""
+    if sampler != "transcoder":
+        return x
+    if dict(options)["model"] == "abs":
+        return jax.nn.relu(jax.nn.relu(x @ arrays["W1"].T) @ arrays["W2"].T + arrays["b"])
+    return jax.nn.relu(x @ arrays["W"] + arrays["b"])
+
+
 STATISTICS_SAMPLES = 8192  # samples per instance behind sparsity_statistics' estimates
 STATISTICS_SEED = 0
 STATISTICS_ELEMENTS = 2**24  # at most this many true codes drawn for the estimates, over all instances
@@ -314,7 +379,8 @@ class SparsityStatistics(NamedTuple):
       l0_source: how L was found: ``"Σ p_i"`` (the ground truth's firing probabilities) or ``"estimated"`` (the
         mean count of active true codes over the samples, where the probabilities do not give it: hierarchies).
       energy: per instance, E‖x‖² / L, the mean squared norm one active feature adds to an input (estimated from
-        the samples); its square root is the size of a typical active feature's contribution.
+        the samples); its square root is the size of a typical active feature's contribution. For a transcoder's
+        data, E‖y‖² / L: the energy of the target it predicts (see :func:`target_of`).
       n_samples: the samples per instance behind the estimates.
     """
 
@@ -332,7 +398,8 @@ def _statistics_program(sampler: str, options: tuple, n_samples: int):
 
     def one(arrays, key):
         x, codes = draw(sampler, options, arrays, key, n_samples)
-        return jnp.mean(jnp.sum(x**2, axis=-1)), jnp.mean(jnp.sum(codes > 0, axis=-1))
+        target = target_of(sampler, options, arrays, x)
+        return jnp.mean(jnp.sum(target**2, axis=-1)), jnp.mean(jnp.sum(codes != 0, axis=-1))
 
     return jax.jit(jax.vmap(one))
 
@@ -358,7 +425,7 @@ def sparsity_statistics(activations: Activations, n_samples: int = STATISTICS_SA
     if activations.sampler == "toy":
         l0 = np.take_along_axis(probability, activations.arrays["truth_index"], axis=1).sum(axis=1)
         source = "Σ p_i"
-    elif dict(options)["n_parents"] == 0:
+    elif activations.sampler == "transcoder" or dict(options)["n_parents"] == 0:
         l0, source = probability.sum(axis=1), "Σ p_i"
     else:
         l0, source = counted, "estimated"
@@ -368,7 +435,7 @@ def sparsity_statistics(activations: Activations, n_samples: int = STATISTICS_SA
 
 def draw(sampler: str, options: tuple, arrays: dict, key: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
     """One instance's batch: inputs x (batch, inputs) and true codes c (batch, truth features)."""
-    sample = {"toy": _draw_toy, "synthetic": _draw_synthetic}[sampler]
+    sample = {"toy": _draw_toy, "synthetic": _draw_synthetic, "transcoder": _draw_transcoder}[sampler]
     return sample(dict(options), arrays, key, batch_size)
 
 
@@ -380,6 +447,9 @@ __all__ = [
     "stack",
     "synthetic_activations",
     "toy_activations",
+    "target_of",
+    "transcoder_activations",
+    "TRANSCODED_MODELS",
     "zipf_probabilities",
     "FIRING",
 ]

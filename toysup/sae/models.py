@@ -4,8 +4,8 @@ Every architecture is an :class:`Architecture` of pure functions over a params d
 
     init(key) -> params
     encode(params, x, hyper) -> f                    x: (batch, inputs) -> f: (batch, latents), inference mode
-    decode(params, f) -> x̂ = f W_dec + b_dec         (batch, inputs)
-    loss(params, x, step, dead, hyper, reduce_copies) -> (loss, aux)  the training objective and its parts
+    decode(params, f) -> x̂ = f W_dec + b_dec         (batch, outputs)
+    loss(params, x, step, dead, hyper, reduce_copies, target) -> (loss, aux)  the training objective and its parts
     constrain(params, aux) -> params                 after each optimiser step (unit decoder rows, …)
 
 ``hyper`` holds the instance's penalties (``l1_coefficient``, ``k``, ``l0_coefficient``), ``dead`` is a
@@ -17,6 +17,11 @@ code path for all copies at once (see :func:`_relu`). Params:
 (inputs,), plus ``log_threshold`` (jumprelu), ``r_mag`` and ``b_mag`` (gated), ``threshold`` (batchtopk).
 Pre-activations are π = W_enc (x − b_dec) + b_enc. The reconstruction error is Σ_d (x − x̂)², averaged over
 the batch. ``jax.vmap`` over params and data gives the instance axis.
+
+Transcoders (``config.n_outputs`` set; Dunefsky et al. 2024, "Transcoders Find Interpretable LLM Feature Circuits")
+are the same machines with a target: the loss takes ``target`` (batch, outputs), the model's output for the input
+``x``, and scores Σ_o (target − ŷ)² instead (an SAE's target, the default None, is x itself). The decoder writes the
+output space (W_dec (latents, outputs), b_dec (outputs,)), so the input is not centred: π = W_enc x + b_enc.
 
 References:
   relu: Bricken et al. 2023, "Towards Monosemanticity"; Conerly et al. 2024, "Circuits Updates — April 2024"
@@ -97,17 +102,20 @@ def decode(params: dict, f: jax.Array) -> jax.Array:
     return f @ decoder_weights(params) + params["b_dec"]
 
 
-def projection(params: dict, x: jax.Array) -> jax.Array:
+def projection(params: dict, x: jax.Array, centred: bool = True) -> jax.Array:
     """W_enc (x − b_dec), shape (batch, latents), computed as W_enc x − W_enc b_dec: the same value, but the
     gradient with respect to b_dec is then W_encᵀ (Σ_batch ∂π), a vector product, instead of a dense
     (batch, latents) × (latents, inputs) product summed over the batch (one of the six dense products of an
-    L1 SAE's step)."""
+    L1 SAE's step). Not ``centred`` (a transcoder, whose b_dec lives in the output space): W_enc x."""
+    if not centred:
+        return x @ params["W_enc"].T
     return x @ params["W_enc"].T - params["W_enc"] @ params["b_dec"]
 
 
-def pre_activation(params: dict, x: jax.Array) -> jax.Array:
-    """π = W_enc (x − b_dec) + b_enc, shape (batch, latents) (see :func:`projection`)."""
-    return projection(params, x) + params["b_enc"]
+def pre_activation(params: dict, x: jax.Array, centred: bool = True) -> jax.Array:
+    """π = W_enc (x − b_dec) + b_enc, shape (batch, latents) (see :func:`projection`); not ``centred`` (a
+    transcoder): π = W_enc x + b_enc."""
+    return projection(params, x, centred) + params["b_enc"]
 
 
 def _one_copy(value: jax.Array) -> jax.Array:
@@ -115,17 +123,18 @@ def _one_copy(value: jax.Array) -> jax.Array:
     return value
 
 
-def _gathered_pre_activation(params: dict, x: jax.Array, latents: jax.Array) -> jax.Array:
+def _gathered_pre_activation(params: dict, x: jax.Array, latents: jax.Array, centred: bool = True) -> jax.Array:
     """π at chosen latents only: for rows ``x`` (…, inputs) and latent indices ``latents`` (…, k), the (…, k)
     pre-activations W_enc,i (x − b_dec) + b_enc,i from the gathered encoder rows, so that the gradient reaches W_enc
     and b_enc only through those rows (a scatter of k rows per sample) instead of a dense product. It equals the
     dense π of :func:`pre_activation` up to float rounding. (Centred x, as TopK always had, rather than
     :func:`projection`'s W_enc x − W_enc b_dec: TopK's results stay bit-identical, and b_dec's gradient here is only
-    k rows per sample anyway.)"""
-    return jnp.einsum("...kd,...d->...k", params["W_enc"][latents], x - params["b_dec"]) + params["b_enc"][latents]
+    k rows per sample anyway.) Not ``centred`` (a transcoder): W_enc,i x + b_enc,i."""
+    read = x - params["b_dec"] if centred else x
+    return jnp.einsum("...kd,...d->...k", params["W_enc"][latents], read) + params["b_enc"][latents]
 
 
-def _with_gradient_of_pre_activation(params: dict, x: jax.Array, pre: jax.Array) -> jax.Array:
+def _with_gradient_of_pre_activation(params: dict, x: jax.Array, pre: jax.Array, centred: bool = True) -> jax.Array:
     """``pre`` = ``pre_activation(params, x)``, computed earlier without gradient, given back with the gradient of
     :func:`pre_activation` with respect to ``params``. A branch of ``lax.cond`` that needs π's gradient can then take
     π from outside without computing the dense product again, and without π's dense backward product (dW_enc)
@@ -139,7 +148,7 @@ def _with_gradient_of_pre_activation(params: dict, x: jax.Array, pre: jax.Array)
     @attach.defjvp
     def attach_jvp(primals, tangents):
         params, x, pre = primals
-        return pre, jax.jvp(lambda p: pre_activation(p, x), (params,), (tangents[0],))[1]
+        return pre, jax.jvp(lambda p: pre_activation(p, x, centred), (params,), (tangents[0],))[1]
 
     return attach(params, x, pre)
 
@@ -192,10 +201,15 @@ def _aux_k_loss(
 
 
 def _init_weights(config: SAEConfig, key: jax.Array, decoder_norm: float) -> dict:
-    """Random unit directions as decoder rows (scaled to ``decoder_norm``) and W_enc = W_decᵀ."""
+    """Random unit directions as decoder rows (scaled to ``decoder_norm``) and W_enc = W_decᵀ. A transcoder's
+    encoder and decoder live in different spaces: each gets random unit rows of its own (both scaled)."""
     W = _unit_rows(jax.random.normal(key, (config.n_latents, config.n_inputs))) * decoder_norm
-    params = {"W_enc": W, "b_enc": jnp.zeros(config.n_latents), "b_dec": jnp.zeros(config.n_inputs)}
-    if not config.tied:
+    params = {"W_enc": W, "b_enc": jnp.zeros(config.n_latents), "b_dec": jnp.zeros(config.resolved_outputs)}
+    if config.is_transcoder:
+        decoder_key = jax.random.fold_in(key, 1)
+        rows = jax.random.normal(decoder_key, (config.n_latents, config.n_outputs))
+        params["W_dec"] = _unit_rows(rows) * decoder_norm
+    elif not config.tied:
         params["W_dec"] = W
     return params
 
@@ -250,29 +264,31 @@ def _relu(config: SAEConfig) -> Architecture:
     engine's vmap a ``pmax`` over copies, so the ``lax.cond`` stays a branch that runs one path, not a select that
     runs both)."""
 
+    centred = not config.is_transcoder
+
     def init(key):
         return _init_weights(config, key, RELU_DECODER_NORM)
 
     def encode(params, x, hyper):
-        return jax.nn.relu(pre_activation(params, x))
+        return jax.nn.relu(pre_activation(params, x, centred))
 
-    def dense(params, x, pre, coefficient):
-        f = jax.nn.relu(_with_gradient_of_pre_activation(params, x, pre))
-        error = _squared_error(x, decode(params, f))
+    def dense(params, x, target, pre, coefficient):
+        f = jax.nn.relu(_with_gradient_of_pre_activation(params, x, pre, centred))
+        error = _squared_error(target, decode(params, f))
         mse = error.mean()
         l1 = jnp.mean(f @ jnp.linalg.norm(decoder_weights(params), axis=-1))  # Σ_i f_i ‖W_dec,i‖
         l0 = jnp.mean(jnp.sum(f != 0, axis=-1)).astype(jnp.float32)
         aux = {"mse": mse, "fired": jnp.any(f > 0, axis=0), "sample_error": error, "l0": l0}
         return mse + coefficient * l1, aux
 
-    def gathered(params, x, pre, coefficient):
+    def gathered(params, x, target, pre, coefficient):
         batch = x.shape[0]
         sample, latent, valid = _active_pairs(pre > 0, active_capacity(batch))
-        values = _gathered_pre_activation(params, x[sample], latent[:, None])[:, 0]
+        values = _gathered_pre_activation(params, x[sample], latent[:, None], centred)[:, 0]
         codes = jnp.where(valid, jax.nn.relu(values), 0.0)  # (pairs,): the dense f at its active entries
         W_dec = decoder_weights(params)
         x_hat = jax.ops.segment_sum(codes[:, None] * W_dec[latent], sample, batch, indices_are_sorted=True)
-        error = _squared_error(x, x_hat + params["b_dec"])
+        error = _squared_error(target, x_hat + params["b_dec"])
         mse = error.mean()
         l1 = jnp.sum(codes * jnp.linalg.norm(W_dec, axis=-1)[latent]) / batch
         l0 = (jnp.sum(codes != 0) / batch).astype(jnp.float32)
@@ -283,11 +299,12 @@ def _relu(config: SAEConfig) -> Architecture:
     def active_capacity(batch):
         return min(RELU_GATHERED_L0 * batch, batch * config.n_latents)
 
-    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
-        pre = jax.lax.stop_gradient(pre_activation(params, x))
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy, target=None):
+        target = x if target is None else target
+        pre = jax.lax.stop_gradient(pre_activation(params, x, centred))
         overflow = reduce_copies(jnp.sum(pre > 0, dtype=jnp.int32)) > active_capacity(x.shape[0])
         coefficient = _warmed_up(config, hyper["l1_coefficient"], step)
-        return jax.lax.cond(overflow, dense, gathered, params, x, pre, coefficient)
+        return jax.lax.cond(overflow, dense, gathered, params, x, target, pre, coefficient)
 
     return Architecture(init, encode, decode, loss, lambda params, aux: params)
 
@@ -296,18 +313,21 @@ def _relu(config: SAEConfig) -> Architecture:
 
 
 def _topk(config: SAEConfig) -> Architecture:
+    centred = not config.is_transcoder
+
     def init(key):
         return _init_weights(config, key, 1.0)
 
     def encode(params, x, hyper):
-        pre = pre_activation(params, x)
+        pre = pre_activation(params, x, centred)
         return jnp.where(_top_k_mask(pre, hyper["k"], int(config.k_max)), jax.nn.relu(pre), 0.0)
 
-    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
-        pre = pre_activation(params, x)
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy, target=None):
+        target = x if target is None else target
+        pre = pre_activation(params, x, centred)
         index, codes = _gathered_top_k(config, params, x, pre, hyper["k"])
         x_hat = jnp.einsum("bk,bkd->bd", codes, decoder_weights(params)[index]) + params["b_dec"]
-        total, mse, error = _reconstruction_with_aux_k(config, params, x, x_hat, pre, dead)
+        total, mse, error = _reconstruction_with_aux_k(config, params, target, x_hat, pre, dead)
         fired = jnp.zeros(config.n_latents, bool).at[index].max(codes > 0)
         return total, {"mse": mse, "fired": fired, "sample_error": error, "l0": jnp.mean(jnp.sum(codes != 0, -1))}
 
@@ -323,12 +343,13 @@ def _gathered_top_k(config: SAEConfig, params: dict, x: jax.Array, pre: jax.Arra
     Mathematically the dense ``encode`` and ``decode``; float rounding differs."""
     k_max = int(config.k_max)
     index = jax.lax.top_k(jax.lax.stop_gradient(pre), k_max)[1]
-    values = _gathered_pre_activation(params, x, index)
+    values = _gathered_pre_activation(params, x, index, not config.is_transcoder)
     return index, jnp.where(jnp.arange(k_max) < k, jax.nn.relu(values), 0.0)
 
 
 def _reconstruction_with_aux_k(config: SAEConfig, params, x, x_hat, pre, dead):
-    """(loss, MSE, per-sample squared error) of the TopK-style SAEs: MSE plus the AuxK term on dead latents."""
+    """(loss, MSE, per-sample squared error) of the TopK-style SAEs: MSE plus the AuxK term on dead latents.
+    ``x`` is the target: the input of an SAE, the model's output for a transcoder."""
     error = _squared_error(x, x_hat)
     mse = error.mean()
     total = mse
@@ -338,15 +359,18 @@ def _reconstruction_with_aux_k(config: SAEConfig, params, x, x_hat, pre, dead):
 
 
 def _batchtopk(config: SAEConfig) -> Architecture:
+    centred = not config.is_transcoder
+
     def init(key):
         return {**_init_weights(config, key, 1.0), "threshold": jnp.zeros(())}
 
     def encode(params, x, hyper):
-        pre = jax.nn.relu(pre_activation(params, x))
+        pre = jax.nn.relu(pre_activation(params, x, centred))
         return jnp.where(pre > params["threshold"], pre, 0.0)
 
-    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
-        pre_raw = pre_activation(params, x)
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy, target=None):
+        target = x if target is None else target
+        pre_raw = pre_activation(params, x, centred)
         pre = jax.nn.relu(pre_raw)
         batch = x.shape[0]
         flat = pre.reshape(-1)
@@ -356,7 +380,7 @@ def _batchtopk(config: SAEConfig) -> Architecture:
         kth = jax.lax.stop_gradient(jnp.take(top, n_kept - 1))
         kept = (pre >= kth) & (pre > 0)
         f = jnp.where(kept, pre, 0.0)
-        total, mse, error = _reconstruction_with_aux_k(config, params, x, decode(params, f), pre_raw, dead)
+        total, mse, error = _reconstruction_with_aux_k(config, params, target, decode(params, f), pre_raw, dead)
         smallest_kept = jnp.min(jnp.where(kept, pre, jnp.inf))
         aux = {
             "mse": mse,
@@ -420,20 +444,22 @@ def _jump_functions(bandwidth: float) -> tuple[Callable, Callable]:
 
 def _jumprelu(config: SAEConfig) -> Architecture:
     jump_relu, heaviside = _jump_functions(config.jumprelu_bandwidth)
+    centred = not config.is_transcoder
 
     def init(key):
         log_threshold = jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold))
         return {**_init_weights(config, key, 1.0), "log_threshold": log_threshold}
 
     def encode(params, x, hyper):
-        pre = pre_activation(params, x)
+        pre = pre_activation(params, x, centred)
         return pre * (pre > jnp.exp(params["log_threshold"]))
 
-    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
-        pre = pre_activation(params, x)
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy, target=None):
+        target = x if target is None else target
+        pre = pre_activation(params, x, centred)
         theta = jnp.broadcast_to(jnp.exp(params["log_threshold"]), pre.shape)
         f = jump_relu(pre, theta)
-        error = _squared_error(x, decode(params, f))
+        error = _squared_error(target, decode(params, f))
         mse = error.mean()
         l0 = jnp.mean(jnp.sum(heaviside(pre, theta), axis=-1))
         total = mse + _warmed_up(config, hyper["l0_coefficient"], step) * l0
@@ -452,21 +478,22 @@ def _gated(config: SAEConfig) -> Architecture:
 
     def gates(params, x):
         """π_gate = W_gate(x − b_dec) + b_gate and π_mag = exp(r_mag) ⊙ W_gate(x − b_dec) + b_mag."""
-        projected = projection(params, x)
+        projected = projection(params, x, not config.is_transcoder)
         return projected + params["b_enc"], jnp.exp(params["r_mag"]) * projected + params["b_mag"]
 
     def encode(params, x, hyper):
         pi_gate, pi_mag = gates(params, x)
         return jnp.where(pi_gate > 0, jax.nn.relu(pi_mag), 0.0)
 
-    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy):
+    def loss(params, x, step, dead, hyper, reduce_copies=_one_copy, target=None):
+        target = x if target is None else target
         pi_gate, pi_mag = gates(params, x)
         f = jnp.where(pi_gate > 0, jax.nn.relu(pi_mag), 0.0)
-        error = _squared_error(x, decode(params, f))
+        error = _squared_error(target, decode(params, f))
         mse = error.mean()
         gate = jax.nn.relu(pi_gate)
         frozen = jax.lax.stop_gradient({"W_dec": params["W_dec"], "b_dec": params["b_dec"]})
-        aux_error = _squared_error(x, decode(frozen, gate)).mean()
+        aux_error = _squared_error(target, decode(frozen, gate)).mean()
         l1 = jnp.mean(jnp.sum(gate, axis=-1))  # decoder rows are unit norm
         total = mse + _warmed_up(config, hyper["l1_coefficient"], step) * l1 + aux_error
         return total, {"mse": mse, **_common(config, jnp.any(f > 0, axis=0), error, f)}

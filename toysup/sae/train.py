@@ -26,7 +26,7 @@ import optax
 from .. import engine
 from ..engine import DEFAULT_CHUNK_STEPS, DEFAULT_LOG_EVERY, DivergedError
 from .config import RESAMPLED_ARCHITECTURES, SAEConfig
-from .data import Activations, draw
+from .data import Activations, draw, target_of
 from .models import LATENT_PARAMS, architecture, decoder_weights
 
 HISTORY = ("loss", "mse", "l0")
@@ -86,6 +86,7 @@ class ProgramKey(NamedTuple):
     arch: str
     n_inputs: int
     n_latents: int
+    n_outputs: int | None
     k_max: float
     aux_k: int
     aux_coefficient: float
@@ -103,13 +104,15 @@ class ProgramKey(NamedTuple):
 
 
 def compile_key(config: SAEConfig) -> ProgramKey:
-    """The compile-relevant part of ``config``. The others — ``n_instances`` (the number of copies), the
-    per-instance penalties ``l1_coefficient``, ``l0_coefficient`` and ``k`` (arrays fed to the program; only the
-    largest k sizes the top-k selection) and ``seed`` (its keys) — change no compiled code."""
+    """The compile-relevant part of ``config`` (``n_outputs`` included: a transcoder's program differs). The
+    others — ``n_instances`` (the number of copies), the per-instance penalties ``l1_coefficient``,
+    ``l0_coefficient`` and ``k`` (arrays fed to the program; only the largest k sizes the top-k selection) and
+    ``seed`` (its keys) — change no compiled code."""
     return ProgramKey(
         config.arch,
         config.n_inputs,
         config.n_latents,
+        config.n_outputs,
         config.k_max,
         config.resolved_aux_k,
         config.aux_coefficient,
@@ -158,18 +161,26 @@ def _resample(
     x: jax.Array,
     sample_error: jax.Array,
     key: jax.Array,
+    target: jax.Array | None = None,
 ) -> tuple[dict, Any]:
     """Re-initialise dead latents: decoder row = a unit direction (random, or an input x − b_dec drawn with
     probability ∝ its squared reconstruction error), encoder row = that direction × 0.2 × the mean alive
     encoder norm (× 1 for ``jumprelu``, see ``RESAMPLED_JUMPRELU_ENCODER_SCALE``), biases 0, thresholds back to
-    their initial value; their Adam moments are zeroed."""
+    their initial value; their Adam moments are zeroed. A transcoder (``target`` given) reads and writes different
+    spaces: its encoder row takes the chosen sample's input a (or a random direction), its decoder row that
+    sample's target y − b_dec (or another random direction)."""
     key_choice, key_direction = jax.random.split(key)
+    unit = lambda v: v / jnp.maximum(jnp.linalg.norm(v, axis=-1, keepdims=True), 1e-8)  # noqa: E731
     if config.resampling == "inputs":
         chosen = jax.random.categorical(key_choice, jnp.log(sample_error + 1e-12), shape=(config.n_latents,))
-        direction = x[chosen] - params["b_dec"]
+        direction = x[chosen] if config.is_transcoder else x[chosen] - params["b_dec"]
+        written = target[chosen] - params["b_dec"] if config.is_transcoder else None
     else:
         direction = jax.random.normal(key_direction, (config.n_latents, config.n_inputs))
-    direction = direction / jnp.maximum(jnp.linalg.norm(direction, axis=-1, keepdims=True), 1e-8)
+        if config.is_transcoder:
+            written = jax.random.normal(jax.random.fold_in(key_direction, 1), (config.n_latents, config.n_outputs))
+    direction = unit(direction)
+    written = unit(written) if config.is_transcoder else direction
     encoder_norm = jnp.linalg.norm(params["W_enc"], axis=-1)
     alive_norm = jnp.sum(jnp.where(dead, 0.0, encoder_norm)) / jnp.maximum(jnp.sum(~dead), 1)
     alive_norm = jnp.where(jnp.any(~dead), alive_norm, 1.0)
@@ -183,7 +194,7 @@ def _resample(
     }
     if "W_dec" in params:
         replacement["W_dec"] = (
-            direction * jnp.linalg.norm(decoder_weights(params), axis=-1).mean() if config.arch == "relu" else direction
+            written * jnp.linalg.norm(decoder_weights(params), axis=-1).mean() if config.arch == "relu" else written
         )
 
     def rows(name: str) -> jax.Array:
@@ -227,10 +238,13 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
         arrays, hyper, key = inputs
         key_data, key_resample = jax.random.split(jax.random.fold_in(key, step))
         x, _ = draw(sampler, options, arrays, key_data, static.batch_size)
-        x = jax.lax.optimization_barrier(x)  # draw once, not once per consumer
+        if static.is_transcoder:  # the model's output for the same inputs: what a transcoder predicts
+            x, target = jax.lax.optimization_barrier((x, target_of(sampler, options, arrays, x)))
+        else:
+            x, target = jax.lax.optimization_barrier(x), None  # draw once, not once per consumer
         dead = since >= static.dead_window
         (loss, aux), grads = jax.value_and_grad(arch.loss, has_aux=True)(
-            params, x, step, dead, hyper, reduce_copies=_max_over_copies
+            params, x, step, dead, hyper, reduce_copies=_max_over_copies, target=target
         )
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = arch.constrain(optax.apply_updates(params, updates), aux)
@@ -242,7 +256,7 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
             params, opt_state, since = jax.lax.cond(
                 due,
                 lambda p, o, s: (
-                    *_resample(static, p, o, now_dead, x, aux["sample_error"], key_resample),
+                    *_resample(static, p, o, now_dead, x, aux["sample_error"], key_resample, target),
                     jnp.where(now_dead, 0, s),
                 ),
                 lambda p, o, s: (p, o, s),
@@ -266,13 +280,17 @@ def raise_if_diverged(first_step: int, logged: np.ndarray) -> None:
 
 
 def check_activations(config: SAEConfig, activations: Activations) -> Activations:
-    """``activations`` fit for ``config``: the same input dimension, one instance per SAE (a one-instance set
-    is repeated for every SAE), and the run's memory with their draws within the budget."""
+    """``activations`` fit for ``config``: the same input (and, for a transcoder, output) dimension, one
+    instance per SAE (a one-instance set is repeated for every SAE), and the run's memory with their draws within
+    the budget."""
     config.check_memory(activations.arrays["feature_probability"].shape[-1])
     if activations.n_inputs != config.n_inputs:
         raise ValueError(
             f"n_inputs: must equal the activations' dimension {activations.n_inputs}, got {config.n_inputs}"
         )
+    if activations.n_outputs != config.n_outputs:
+        wanted = "None (an SAE's activations)" if activations.n_outputs is None else str(activations.n_outputs)
+        raise ValueError(f"n_outputs: must be {wanted}, the target dimension of the data, got {config.n_outputs}")
     if activations.n_instances == 1 and config.n_instances > 1:
         return activations.repeat(config.n_instances)
     if activations.n_instances != config.n_instances:

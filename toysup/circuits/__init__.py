@@ -1,0 +1,18 @@
+"""Beyond features: circuits in toy models that compute something.
+
+``transcoders``: sparse replacements of a toy model's nonlinear map (the |x| and ReLU-output models), trained with
+the SAE machine of :mod:`toysup.sae` to imitate the model's output from its input, and scored on how well they
+imitate it and how monosemantic their latents are.
+"""
+
+from . import transcoders as transcoders
+from .transcoders import SPARSE_ABS as SPARSE_ABS
+from .transcoders import TranscoderData as TranscoderData
+from .transcoders import imitation as imitation
+from .transcoders import instance_params as instance_params
+from .transcoders import model_graph as model_graph
+from .transcoders import monosemanticity as monosemanticity
+from .transcoders import train_transcoder as train_transcoder
+from .transcoders import transcoder_data as transcoder_data
+from .transcoders import transcoder_outputs as transcoder_outputs
+from .transcoders import transcoder_samples as transcoder_samples
