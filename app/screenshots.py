@@ -73,15 +73,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(port: int, timeout: float = 120.0, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run the app on 127.0.0.1:``port`` in a subprocess until the block ends (``env``: extra environment
-    variables); yields its URL."""
+def serve(
+    port: int, timeout: float = 120.0, env: dict[str, str] | None = None, warm: bool | str = True
+) -> Iterator[str]:
+    """Run the app on 127.0.0.1:``port`` in a subprocess until the block ends, started as ``toysup app`` starts it
+    (``launch.py``: with its default page warmed up first; ``warm``: False for none, or the pages for
+    ``launch.py --warm``, e.g. "all"; ``env``: extra environment variables); yields its URL."""
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
+        str(APP.parent / "launch.py"),
+        *(["--no-warm"] if warm is False else ["--warm", warm] if isinstance(warm, str) else []),
         "--server.headless",
         "true",
         "--server.port",

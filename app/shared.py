@@ -4,22 +4,29 @@ with a Stop button, a run's view, run download/upload.
 Long work runs in a cached function that draws its own ``st.progress`` bar; the page shows a Stop button while it
 runs. Pressing Stop makes Streamlit stop the running script at the next progress update, so the cached function
 raises and caches nothing, and the next run of the page says it was stopped.
+
+Importing this module keeps the process's compiled programs in the per-user cache folder
+(:func:`use_compilation_cache`), so a new server reads what an earlier one compiled.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import charts
+import jax
 import numpy as np
 import streamlit as st
 from run_zip import MAX_UPLOAD_MB, run_from_zip, run_to_zip
 
 import toysup
 from toysup import metrics
+from toysup.examples import cache_folder
+from toysup.train import DivergenceWatch, compile_key, copy_arrays, keep_best_restarts, train_copies
 
 MAX_SHOWN_INSTANCES = 8
 # Above these sizes a run's view would take more than a second or two to build (WᵀW is features × features per
@@ -52,6 +59,22 @@ HELP = {
     "models": "How many models to train side by side, at feature probabilities p spaced geometrically from 1 "
     "(dense) down to the value chosen. Typical: 1–8.",
 }
+
+
+def use_compilation_cache() -> str:
+    """Keep the app's compiled programs on disk, in the per-user cache folder of toysup (``TOYSUP_CACHE``, else the
+    platform's cache folder; see :func:`toysup.examples.cache_folder`) under ``compiled/``; returns the folder.
+
+    A page's first view on a new server otherwise waits for JAX to compile its programs (1.5–3 s on two cores);
+    read from this cache they take a small part of that. Every program is kept, however quickly it compiled: the
+    metrics' small ones add up. A folder already set (``JAX_COMPILATION_CACHE_DIR``) is left as it is."""
+    if not jax.config.jax_compilation_cache_dir:
+        jax.config.update("jax_compilation_cache_dir", str(cache_folder() / "compiled"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    return jax.config.jax_compilation_cache_dir
+
+
+use_compilation_cache()
 
 
 class Between:
@@ -184,8 +207,8 @@ def live(key: str, config: Any, work: Callable[..., Any], *args: Any, large: boo
     """The results of ``work(config, *args)`` (cached): computed at once when the run is small enough to answer
     in about two seconds, so the page follows its controls; for a larger run only when its Train button is
     pressed (the last trained results stay shown meanwhile). A large toy-model run (``work`` is :func:`trained`)
-    streams: its first model's geometry is redrawn after every chunk, and the session keeps its last few
-    results so moving back is instant. Returns the results to show, or None.
+    streams (:func:`streamed`): its loss curves, its first model's metrics and geometry are redrawn after every
+    chunk, and the session keeps its last few results so moving back is instant. Returns the results to show, or None.
     """
     report_stop(key)
     if config is None:
@@ -223,34 +246,99 @@ def live(key: str, config: Any, work: Callable[..., Any], *args: Any, large: boo
 MAX_KEPT_RUNS = 4  # large streamed runs a session keeps (each at most a few MB)
 
 
+# A streamed run redraws after every chunk that ends at least this long after the last frame (and after
+# initialisation and the first chunk): a frame took 40–120 ms on two cores, as long as a chunk of a mid-sized run.
+FRAME_INTERVAL_S = 0.3
+
+
 def streamed(config: toysup.ToyConfig) -> toysup.TrainResult:
-    """``toysup.train(config)`` with a progress bar and, after every chunk, the first model's current geometry
-    (its first fit): the directions for m = 2, else WᵀW."""
+    """``toysup.train(config)`` with a progress bar and, after every chunk (at most every ``FRAME_INTERVAL_S``),
+    what the run has reached so far: the first model's key metrics and geometry (its first fit: the directions for
+    m = 2, else WᵀW, or its norms when WᵀW is too large to draw) and every shown model's loss curve.
+
+    The loss so far comes from the engine's ``on_logged`` hook (the same per-step training losses the finished
+    run's curve averages), so this trains through ``toysup.train``'s own steps — :func:`toysup.train.train_copies`
+    with its divergence watch, then the best restarts kept — and returns exactly what ``toysup.train`` does."""
     area = st.empty()
-    importance = config.importance_array()[0]
+    curve = LossSoFar(config)
+    drawn = [-np.inf]  # when the last frame was drawn
 
     def observe(done: int, state: Any) -> None:
+        if len(curve.steps) > 1 and time.monotonic() - drawn[0] < FRAME_INTERVAL_S:
+            return
+        drawn[0] = time.monotonic()
         params = state[0]
-        W = np.asarray(params["W"] if "W" in params else params["W1"])[0]
         with area.container():
-            st.caption(f"Step {done:,} of {config.steps:,}: the first model as it trains (its first fit).")
-            if W.shape[0] == 2:
-                chart(charts.feature_directions(W, importance, f"W_i at step {done:,}", size=200))
-            else:
-                chart(charts.heatmap(W.T @ W, "feature j", "feature i", f"WᵀW at step {done:,}", "W_i·W_j"))
+            stream_frame(config, done, np.asarray(params["W"] if "W" in params else params["W1"])[0], curve)
 
     try:
         with progress("Training") as on_chunk:
-            return toysup.train(
-                config,
+            copies = train_copies(
+                compile_key(config),
+                config.seed,
+                *copy_arrays(config),
                 chunk_steps=chunk_steps(config.steps),
                 log_every=log_every(config.steps),
                 progress=False,
                 on_chunk=on_chunk,
                 observe=observe,
+                on_logged=curve,
             )
+        return keep_best_restarts(config, copies)[0]
     finally:
         area.empty()
+
+
+class LossSoFar:
+    """An ``on_logged`` hook (see :func:`toysup.engine.run`): stops a diverged run as ``toysup.train`` does
+    (:class:`toysup.train.DivergenceWatch`) and keeps, per chunk, the mean training loss of each of the first
+    ``MAX_SHOWN_INSTANCES`` models' first fit (restart 0), at the chunk's last step."""
+
+    def __init__(self, config: toysup.ToyConfig) -> None:
+        self.watch = DivergenceWatch(config.n_instances, config.restarts)
+        self.shown = min(config.n_instances, MAX_SHOWN_INSTANCES)
+        self.probability = config.feature_probability_array()[: self.shown, 0]
+        self.steps: list[int] = []
+        self.means: list[np.ndarray] = []
+
+    def __call__(self, first_step: int, losses: np.ndarray) -> None:
+        self.watch(first_step, losses)
+        self.steps.append(first_step + len(losses))
+        self.means.append(np.asarray(losses[:, : self.shown], dtype=np.float64).mean(axis=0))
+
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{"p = …": (steps, mean loss)}`` per shown model, for :func:`charts.lines`."""
+        means = np.reshape(self.means, (len(self.means), self.shown))
+        return {f"p = {p:.3g}": (np.asarray(self.steps), means[:, i]) for i, p in enumerate(self.probability)}
+
+
+def stream_frame(config: toysup.ToyConfig, done: int, W: np.ndarray, curve: LossSoFar) -> None:
+    """One frame of a streamed run at step ``done``: the first model's loss so far, features represented and D*
+    (from its weights ``W``, (hidden, features)), its geometry, and the loss curves so far."""
+    st.caption(f"Step {done:,} of {config.steps:,}: the run so far (the metrics and geometry: the first model).")
+    loss = f"{curve.means[-1][0]:.4g}" if curve.means else "—"
+    columns = st.columns(3)
+    columns[0].metric("loss L (last chunk)", loss, help="The first model's mean training loss over the last chunk.")
+    measured = summary(W[None])
+    columns[1].metric(
+        "features represented",
+        f"{int(measured['n_represented'][0])} of {W.shape[1]}",
+        help=METRIC_HELP["features represented"],
+    )
+    columns[2].metric(
+        "D* = m/‖W‖²", f"{float(measured['dimensions_per_feature'][0]):.3g}", help=METRIC_HELP["D* = m/‖W‖²"]
+    )
+    left, right = st.columns(2)
+    with left:
+        if W.shape[0] == 2:
+            chart(charts.feature_directions(W, config.importance_array()[0], f"W_i at step {done:,}", size=200))
+        elif W.shape[1] <= MAX_DRAWN_FEATURES:
+            chart(charts.heatmap(W.T @ W, "feature j", "feature i", f"WᵀW at step {done:,}", "W_i·W_j"))
+        else:
+            chart(charts.bars(np.linalg.norm(W, axis=0), "norm ‖W_i‖", f"Norms at step {done:,}"))
+    with right:
+        if curve.means:
+            chart(charts.lines(curve.curves(), "step", "loss L", "Loss so far (mean of each chunk)"))
 
 
 def chunk_steps(steps: int) -> int:
@@ -364,6 +452,32 @@ METRIC_HELP = {
 }
 
 
+# The functions of ``toysup.metrics.summary`` (tests/app/test_app_playground.py checks that the two agree).
+SUMMARY_METRICS = (
+    metrics.feature_norms,
+    metrics.interference,
+    metrics.feature_dimensionality,
+    metrics.dimensions_per_feature,
+    metrics.n_represented,
+    metrics.in_superposition,
+)
+
+
+def summary(W: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`toysup.metrics.summary` of ``W`` (..., hidden, features), its functions compiled as one program.
+
+    Called eagerly, each of the metrics' few dozen array operations is compiled on its first use at every new
+    shape: 1.4–3 s on two loaded cores the first time a page drew a run, or a size changed. As one program it
+    took 0.35–0.9 s, and the compilation cache keeps it for the next server (see :func:`use_compilation_cache`).
+    """
+    return {name: np.asarray(value) for name, value in _summary(np.asarray(W, dtype=np.float32)).items()}
+
+
+@jax.jit
+def _summary(W: jax.Array) -> dict[str, jax.Array]:
+    return {fn.__name__: fn(W) for fn in SUMMARY_METRICS}
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def run_view(result: toysup.TrainResult) -> dict[str, Any]:
     """The numbers a run's view shows (first instances only): the table, W, WᵀW, b, norms, interference, loss."""
@@ -371,15 +485,15 @@ def run_view(result: toysup.TrainResult) -> dict[str, Any]:
     shown = min(config.n_instances, MAX_SHOWN_INSTANCES)
     W, b = np.asarray(result.W[:shown], float), np.asarray(result.b[:shown], float)
     probability = config.feature_probability_array()[:shown, 0]
-    summary = metrics.summary(W)
+    measured = summary(W)
     table = {
         "p": probability,
         "final loss": result.final_loss[:shown],
-        "features represented": summary["n_represented"],
-        "D* = m/‖W‖²": summary["dimensions_per_feature"],
-        "superposition": summary["in_superposition"],
+        "features represented": measured["n_represented"],
+        "D* = m/‖W‖²": measured["dimensions_per_feature"],
+        "superposition": measured["in_superposition"],
     }
-    dimensionality = {f"D_{i}": summary["feature_dimensionality"][:, i] for i in range(config.n_features)}
+    dimensionality = {f"D_{i}": measured["feature_dimensionality"][:, i] for i in range(config.n_features)}
     loss_steps = (np.arange(result.loss_history.shape[0]) + 1) * result.log_every
     return {
         "W": W,

@@ -1,5 +1,6 @@
-"""toysup's app: every part of the package, live in the browser. Run ``toysup app`` or
-``streamlit run app/streamlit_app.py``.
+"""toysup's app: every part of the package, live in the browser. Run ``toysup app`` (or ``python app/launch.py``,
+which it runs: the default page is computed before the server answers) or ``streamlit run app/streamlit_app.py``
+(no warm-up).
 
 This file only routes (the pattern of Streamlit's hello app); each page is a thin script in ``views/`` that calls
 the package and ``toysup.plots``. Helpers the pages share live beside this file (``shared.py``, ``run_zip.py``,

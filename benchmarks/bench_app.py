@@ -1,13 +1,17 @@
 """How fast the app answers: per page, the time to its first view and to a retrain after a control moves.
 
     python benchmarks/bench_app.py [--pages sae_lab,playground] [--control "feature probability"]
+                                   [--no-warm | --warm-all] [--empty-cache]
 
-Starts the app headless on localhost (``app/screenshots.serve``) and drives it in Chromium through Playwright, as
-the browser test does, on each page's default settings:
+Starts the app headless on localhost as ``toysup app`` starts it (``app/screenshots.serve``: the default page is
+computed before the server answers; ``--warm-all``: every page; ``--no-warm``: none) and drives it in Chromium
+through Playwright, as the browser test does, on each page's default settings:
 
 * **first view**: from navigating to the page in a fresh session until its script has run and every chart has
-  drawn (polled every 50 ms, no fixed waits). The first page of a fresh server also pays for importing JAX; every
-  page pays for compiling its programs the first time (that is what a visitor waits for).
+  drawn (polled every 50 ms, no fixed waits). A page the server did not warm up pays for compiling its programs
+  the first time, read from the compilation cache when an earlier server compiled them (``--empty-cache`` starts
+  with an empty cache folder, ``TOYSUP_CACHE``, as on a new machine); without the warm-up, the first page also
+  pays for importing JAX.
 * **warm view**: the same page again in another fresh session: the trained results now come from the cache.
 * **retrain**: from moving the page's first control one step (a slider, else a selectbox; see
   ``screenshots.move_a_control``) until what the page shows has changed and the script has finished, with no
@@ -20,8 +24,10 @@ Prints a table; the machine's load average is printed with it, since the numbers
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -91,13 +97,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--control", default=None, help="move the slider whose label contains this (where a page has one)"
     )
+    parser.add_argument("--no-warm", action="store_true", help="serve at once, without computing the default page")
+    parser.add_argument("--warm-all", action="store_true", help="compute every page before serving (launch.py)")
+    parser.add_argument(
+        "--empty-cache", action="store_true", help="start with an empty cache folder (TOYSUP_CACHE), as a new machine"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     chosen = [page for page in screenshots.pages() if not args.pages or page.name in args.pages.split(",")]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before", flush=True)
+    warm = False if args.no_warm else "all" if args.warm_all else True
+    cache = "empty" if args.empty_cache else "kept"
+    shown = "none" if warm is False else "every page" if warm == "all" else "the default page"
+    print(f"warm-up: {shown}; cache: {cache}", flush=True)
     rows = []
-    with screenshots.serve(screenshots.free_port()) as url, sync_playwright() as playwright:
+    with contextlib.ExitStack() as stack:
+        env = {"TOYSUP_CACHE": stack.enter_context(tempfile.TemporaryDirectory())} if args.empty_cache else {}
+        start = time.perf_counter()
+        url = stack.enter_context(screenshots.serve(screenshots.free_port(), env=env, warm=warm))
+        print(f"server answered after {time.perf_counter() - start:.1f} s", flush=True)
+        playwright = stack.enter_context(sync_playwright())
         browser = screenshots.launch(playwright)
         try:
             for page in chosen:

@@ -7,7 +7,6 @@ import shared
 import streamlit as st
 
 import toysup
-from toysup import metrics
 from toysup.metrics import REPRESENTED_NORM
 
 KEY = "geometry"
@@ -46,11 +45,12 @@ HELP = {
 @st.cache_data(show_spinner=False, max_entries=16)
 def geometry(config: toysup.ToyConfig) -> dict:
     result = shared.trained(config)
+    measured = shared.summary(result.W)
     return {
         "inverse_probability": 1.0 / config.feature_probability_array()[:, 0],
-        "dims_per_feature": np.asarray(metrics.dimensions_per_feature(result.W)),
+        "dims_per_feature": measured["dimensions_per_feature"],
         "norms": np.linalg.norm(result.W, axis=1),
-        "dimensionality": np.asarray(metrics.feature_dimensionality(result.W)),
+        "dimensionality": measured["feature_dimensionality"],
     }
 
 

@@ -36,3 +36,18 @@ def test_every_preset_applies(quick):
 
 def test_a_link_opens_its_view(quick):
     assert_url_round_trip("computation", {"features": "3", "hidden": "6", "models": "1"}, {"decay": "2"})
+
+
+def test_a_large_run_of_the_abs_model_streams_and_then_shows_its_result(quick, monkeypatch):
+    import shared
+
+    monkeypatch.setattr(shared, "LIVE_WORK", 0)  # every run counts as large
+    frames = []
+    draw = shared.stream_frame
+    monkeypatch.setattr(shared, "stream_frame", lambda *args: (frames.append(args[1]), draw(*args)))
+    app = open_page("computation", {"features": "3", "hidden": "6", "models": "1"})
+    assert charts_on(app) == 0
+    app.button(key="computation_train").click().run()
+    assert_clean(app)
+    assert frames == [0, 50]  # the abs model's W₁ after initialisation and after its one chunk
+    assert charts_on(app) == 1

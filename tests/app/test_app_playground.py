@@ -110,3 +110,103 @@ def test_settings_survive_a_visit_to_another_page(quick):
     assert_clean(app)
     assert app.slider(key="playground_features").value == 4
     assert app.selectbox(key="playground_model").value == "linear"
+
+
+def test_a_large_run_streams_its_metrics_geometry_and_loss_after_every_chunk(quick, monkeypatch):
+    import shared
+
+    import toysup
+
+    monkeypatch.setattr(shared, "LIVE_WORK", 0)  # every run counts as large
+    monkeypatch.setenv("TOYSUP_APP_MAX_STEPS", "200")  # two chunks of 100 steps
+    frames, titles = [], []
+    draw, chart = shared.stream_frame, shared.chart
+
+    def recorded_frame(config, done, W, curve):
+        frames.append((done, {name: len(steps) for name, (steps, _) in curve.curves().items()} if curve.means else {}))
+        draw(config, done, W, curve)
+
+    def recorded_chart(value, **kwargs):
+        titles.append(value.to_dict().get("title", {}))
+        return chart(value, **kwargs)
+
+    monkeypatch.setattr(shared, "stream_frame", recorded_frame)
+    monkeypatch.setattr(shared, "chart", recorded_chart)
+    monkeypatch.setattr(shared, "FRAME_INTERVAL_S", 0.0)  # a frame after every chunk, however quick
+    app = open_page("playground", {"models": "2"})
+    app.button(key="playground_train").click().run()
+    assert_clean(app)
+    # After initialisation and after each chunk, with one more point of every model's loss each time.
+    assert frames == [(0, {}), (100, {"p = 1": 1, "p = 0.05": 1}), (200, {"p = 1": 2, "p = 0.05": 2})]
+    shown = [str(title) for title in titles]
+    assert sum("W_i at step" in title for title in shown) == 3
+    assert sum("Loss so far" in title for title in shown) == 2
+    # The streamed run is exactly toysup.train's, chunked as the app chunks it.
+    config = toysup.ToyConfig(
+        n_features=5,
+        n_hidden=2,
+        n_instances=2,
+        feature_probability=(1.0, 0.05),
+        importance_decay=0.9,
+        steps=200,
+        learning_rate=1e-2,
+        batch_size=1024,
+        seed=0,
+    )
+    expected = toysup.train(config, chunk_steps=100, log_every=1, progress=False)
+    np.testing.assert_array_equal(app.dataframe[0].value["final loss"], expected.final_loss)
+
+
+def test_a_streamed_frame_shows_the_loss_so_far_and_the_first_models_metrics():
+    """A known frame: a regular pentagon of unit vectors (5 features represented, D* = 2/5) after two chunks whose
+    mean losses were 0.2 and 0.1."""
+
+    def frame():
+        import numpy as np
+        import shared
+
+        import toysup
+
+        config = toysup.ToyConfig(n_features=5, n_hidden=2, feature_probability=0.05, steps=200)
+        curve = shared.LossSoFar(config)
+        curve(0, np.full((100, 1), 0.2))
+        curve(100, np.full((100, 1), 0.1))
+        angles = 2 * np.pi * np.arange(5) / 5
+        shared.stream_frame(config, 200, np.stack([np.cos(angles), np.sin(angles)]), curve)
+
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(frame).run()
+    assert_clean(app)
+    shown = {metric.label: metric.value for metric in app.metric}
+    assert shown == {"loss L (last chunk)": "0.1", "features represented": "5 of 5", "D* = m/‖W‖²": "0.4"}
+    assert charts_on(app) == 2  # the directions and the loss so far
+    assert any("Step 200 of 200" in caption.value for caption in app.caption)
+
+
+def test_the_compiled_summary_is_the_metrics_summary():
+    import shared
+
+    from toysup import metrics
+
+    W = np.random.default_rng(0).normal(size=(3, 2, 6))
+    W[1, :, 4] = 0.0  # an unrepresented feature
+    expected, compiled = metrics.summary(W), shared.summary(W)
+    assert compiled.keys() == expected.keys()
+    for name, value in expected.items():
+        np.testing.assert_allclose(compiled[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_a_streamed_run_redraws_at_most_every_frame_interval(quick, monkeypatch):
+    import shared
+
+    monkeypatch.setattr(shared, "LIVE_WORK", 0)
+    monkeypatch.setenv("TOYSUP_APP_MAX_STEPS", "300")  # three chunks, each far quicker than the interval
+    monkeypatch.setattr(shared, "FRAME_INTERVAL_S", 600.0)
+    frames = []
+    draw = shared.stream_frame
+    monkeypatch.setattr(shared, "stream_frame", lambda *args: (frames.append(args[1]), draw(*args)))
+    app = open_page("playground")
+    app.button(key="playground_train").click().run()
+    assert_clean(app)
+    assert frames == [0, 100]  # initialisation and the first chunk only

@@ -1,4 +1,7 @@
-"""``toysup app``: open the Streamlit app (``app/streamlit_app.py`` of the checkout) in the browser."""
+"""``toysup app``: open the Streamlit app (``app/streamlit_app.py`` of the checkout) in the browser.
+
+The server is started by ``app/launch.py``, which computes the default page before the server answers, so that
+the first view does not wait for JAX to import and compile."""
 
 from __future__ import annotations
 
@@ -26,6 +29,11 @@ def app_file() -> Path:
     return path
 
 
+def launcher() -> Path:
+    """``app/launch.py`` beside the app: starts Streamlit on it with the default page warmed up."""
+    return app_file().parent / "launch.py"
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     import importlib.util
     import subprocess
@@ -38,10 +46,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise ValueError("app: the app needs Streamlit — install it with `pip install -e '.[app]'`")
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app_file()),
+        str(launcher()),
         "--server.port",
         str(args.port),
         "--browser.gatherUsageStats",
