@@ -26,7 +26,6 @@ from run_zip import MAX_UPLOAD_MB, run_from_zip, run_to_zip
 import toysup
 from toysup import metrics
 from toysup.examples import cache_folder
-from toysup.train import DivergenceWatch, compile_key, copy_arrays, keep_best_restarts, train_copies
 
 MAX_SHOWN_INSTANCES = 8
 # Above these sizes a run's view would take more than a second or two to build (WᵀW is features × features per
@@ -256,9 +255,8 @@ def streamed(config: toysup.ToyConfig) -> toysup.TrainResult:
     what the run has reached so far: the first model's key metrics and geometry (its first fit: the directions for
     m = 2, else WᵀW, or its norms when WᵀW is too large to draw) and every shown model's loss curve.
 
-    The loss so far comes from the engine's ``on_logged`` hook (the same per-step training losses the finished
-    run's curve averages), so this trains through ``toysup.train``'s own steps — :func:`toysup.train.train_copies`
-    with its divergence watch, then the best restarts kept — and returns exactly what ``toysup.train`` does."""
+    The loss so far comes from ``toysup.train``'s ``on_logged`` hook: the same per-step training losses the finished
+    run's curve averages."""
     area = st.empty()
     curve = LossSoFar(config)
     drawn = [-np.inf]  # when the last frame was drawn
@@ -273,10 +271,8 @@ def streamed(config: toysup.ToyConfig) -> toysup.TrainResult:
 
     try:
         with progress("Training") as on_chunk:
-            copies = train_copies(
-                compile_key(config),
-                config.seed,
-                *copy_arrays(config),
+            return toysup.train(
+                config,
                 chunk_steps=chunk_steps(config.steps),
                 log_every=log_every(config.steps),
                 progress=False,
@@ -284,25 +280,21 @@ def streamed(config: toysup.ToyConfig) -> toysup.TrainResult:
                 observe=observe,
                 on_logged=curve,
             )
-        return keep_best_restarts(config, copies)[0]
     finally:
         area.empty()
 
 
 class LossSoFar:
-    """An ``on_logged`` hook (see :func:`toysup.engine.run`): stops a diverged run as ``toysup.train`` does
-    (:class:`toysup.train.DivergenceWatch`) and keeps, per chunk, the mean training loss of each of the first
+    """An ``on_logged`` hook of :func:`toysup.train`: keeps, per chunk, the mean training loss of each of the first
     ``MAX_SHOWN_INSTANCES`` models' first fit (restart 0), at the chunk's last step."""
 
     def __init__(self, config: toysup.ToyConfig) -> None:
-        self.watch = DivergenceWatch(config.n_instances, config.restarts)
         self.shown = min(config.n_instances, MAX_SHOWN_INSTANCES)
         self.probability = config.feature_probability_array()[: self.shown, 0]
         self.steps: list[int] = []
         self.means: list[np.ndarray] = []
 
     def __call__(self, first_step: int, losses: np.ndarray) -> None:
-        self.watch(first_step, losses)
         self.steps.append(first_step + len(losses))
         self.means.append(np.asarray(losses[:, : self.shown], dtype=np.float64).mean(axis=0))
 
@@ -319,7 +311,7 @@ def stream_frame(config: toysup.ToyConfig, done: int, W: np.ndarray, curve: Loss
     loss = f"{curve.means[-1][0]:.4g}" if curve.means else "—"
     columns = st.columns(3)
     columns[0].metric("loss L (last chunk)", loss, help="The first model's mean training loss over the last chunk.")
-    measured = summary(W[None])
+    measured = metrics.summary(W[None])
     columns[1].metric(
         "features represented",
         f"{int(measured['n_represented'][0])} of {W.shape[1]}",
@@ -452,32 +444,6 @@ METRIC_HELP = {
 }
 
 
-# The functions of ``toysup.metrics.summary`` (tests/app/test_app_playground.py checks that the two agree).
-SUMMARY_METRICS = (
-    metrics.feature_norms,
-    metrics.interference,
-    metrics.feature_dimensionality,
-    metrics.dimensions_per_feature,
-    metrics.n_represented,
-    metrics.in_superposition,
-)
-
-
-def summary(W: np.ndarray) -> dict[str, np.ndarray]:
-    """:func:`toysup.metrics.summary` of ``W`` (..., hidden, features), its functions compiled as one program.
-
-    Called eagerly, each of the metrics' few dozen array operations is compiled on its first use at every new
-    shape: 1.4–3 s on two loaded cores the first time a page drew a run, or a size changed. As one program it
-    took 0.35–0.9 s, and the compilation cache keeps it for the next server (see :func:`use_compilation_cache`).
-    """
-    return {name: np.asarray(value) for name, value in _summary(np.asarray(W, dtype=np.float32)).items()}
-
-
-@jax.jit
-def _summary(W: jax.Array) -> dict[str, jax.Array]:
-    return {fn.__name__: fn(W) for fn in SUMMARY_METRICS}
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def run_view(result: toysup.TrainResult) -> dict[str, Any]:
     """The numbers a run's view shows (first instances only): the table, W, WᵀW, b, norms, interference, loss."""
@@ -485,7 +451,7 @@ def run_view(result: toysup.TrainResult) -> dict[str, Any]:
     shown = min(config.n_instances, MAX_SHOWN_INSTANCES)
     W, b = np.asarray(result.W[:shown], float), np.asarray(result.b[:shown], float)
     probability = config.feature_probability_array()[:shown, 0]
-    measured = summary(W)
+    measured = metrics.summary(W)
     table = {
         "p": probability,
         "final loss": result.final_loss[:shown],

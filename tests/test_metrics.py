@@ -368,3 +368,12 @@ def test_flat_stretches_of_a_loss_falling_in_two_steps():
     stretches = metrics.flat_stretches(loss, LOG_STEPS)
     assert len(stretches) == 3  # before, between and after the two drops
     assert stretches[0][1] < 100 < stretches[1][0] and stretches[1][1] < 10_000 < stretches[2][0]
+
+
+def test_the_summary_compiled_as_one_program_equals_each_metric_called_on_its_own():
+    W = np.random.default_rng(0).normal(size=(3, 2, 6)).astype(np.float32)
+    W[1, :, 4] = 0.0  # an unrepresented feature
+    measured = metrics.summary(W)
+    assert list(measured) == [fn.__name__ for fn in metrics.SUMMARY]
+    for fn in metrics.SUMMARY:
+        np.testing.assert_allclose(measured[fn.__name__], np.asarray(fn(W)), rtol=1e-5, atol=1e-6, err_msg=fn.__name__)

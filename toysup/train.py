@@ -269,6 +269,7 @@ def train(
     progress: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
     observe: Callable[[int, Any], None] | None = None,
+    on_logged: Callable[[int, np.ndarray], None] | None = None,
 ) -> TrainResult:
     """Train ``config.n_instances × config.restarts`` toy models together and keep the best restart.
 
@@ -282,6 +283,8 @@ def train(
       on_chunk: called as ``on_chunk(steps_done, total_steps)`` after every chunk (the app's progress bar).
       observe: called as ``observe(steps_done, (params, opt_state))`` after initialisation and every chunk, with
         every copy's numpy arrays (restart-major; see :func:`toysup.engine.run`).
+      on_logged: called as ``on_logged(first_step, losses)`` after every chunk with that chunk's per-step training
+        losses, (steps, copies) restart-major (the app's loss so far), after the divergence check.
 
     Ctrl-C at any time stops the run cleanly and returns what the finished chunks reached (``steps_done`` <
     ``config.steps``, 0 when none had finished; see :func:`toysup.engine.run`).
@@ -291,7 +294,13 @@ def train(
         restart that diverges while another stays finite is simply not kept).
     """
     return train_and_keep(
-        config, chunk_steps=chunk_steps, log_every=log_every, progress=progress, on_chunk=on_chunk, observe=observe
+        config,
+        chunk_steps=chunk_steps,
+        log_every=log_every,
+        progress=progress,
+        on_chunk=on_chunk,
+        observe=observe,
+        on_logged=on_logged,
     )[0]
 
 
@@ -303,9 +312,17 @@ def train_and_keep(
     progress: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
     observe: Callable[[int, Any], None] | None = None,
+    on_logged: Callable[[int, np.ndarray], None] | None = None,
 ) -> tuple[TrainResult, np.ndarray]:
     """:func:`train`, also returning the indices of the kept copies (restart-major), so that what an ``observe``
     hook recorded per copy can be reduced to the kept restarts (see ``toysup.snapshots``)."""
+    watch = DivergenceWatch(config.n_instances, config.restarts)
+
+    def logged(first_step: int, losses: np.ndarray) -> None:
+        watch(first_step, losses)
+        if on_logged is not None:
+            on_logged(first_step, losses)
+
     copies = train_copies(
         compile_key(config),
         config.seed,
@@ -315,7 +332,7 @@ def train_and_keep(
         progress=progress,
         on_chunk=on_chunk,
         observe=observe,
-        on_logged=DivergenceWatch(config.n_instances, config.restarts),
+        on_logged=logged,
     )
     return keep_best_restarts(config, copies)
 

@@ -7,6 +7,7 @@ import shared
 import streamlit as st
 
 import toysup
+from toysup import metrics
 from toysup.metrics import REPRESENTED_NORM
 
 KEY = "geometry"
@@ -45,7 +46,7 @@ HELP = {
 @st.cache_data(show_spinner=False, max_entries=16)
 def geometry(config: toysup.ToyConfig) -> dict:
     result = shared.trained(config)
-    measured = shared.summary(result.W)
+    measured = metrics.summary(result.W)
     return {
         "inverse_probability": 1.0 / config.feature_probability_array()[:, 0],
         "dims_per_feature": measured["dimensions_per_feature"],

@@ -184,19 +184,6 @@ def test_a_streamed_frame_shows_the_loss_so_far_and_the_first_models_metrics():
     assert any("Step 200 of 200" in caption.value for caption in app.caption)
 
 
-def test_the_compiled_summary_is_the_metrics_summary():
-    import shared
-
-    from toysup import metrics
-
-    W = np.random.default_rng(0).normal(size=(3, 2, 6))
-    W[1, :, 4] = 0.0  # an unrepresented feature
-    expected, compiled = metrics.summary(W), shared.summary(W)
-    assert compiled.keys() == expected.keys()
-    for name, value in expected.items():
-        np.testing.assert_allclose(compiled[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
-
-
 def test_a_streamed_run_redraws_at_most_every_frame_interval(quick, monkeypatch):
     import shared
 
