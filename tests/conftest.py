@@ -1,6 +1,16 @@
 """Shared small runs, trained once per test session (compiled functions are cached across tests too), and the
-recovery diagram's small grid shared by a library test and a CLI test."""
+recovery diagram's small grid shared by a library test and a CLI test.
 
+Compiled programs are also shared across processes: the session keeps a JAX persistent compilation cache in a
+temporary folder, named in the environment, so the lessons' kernels and the tests' subprocesses (sharded and
+multi-process sweeps, the packed class's kernel) load what another process of the session already compiled
+instead of compiling it again. A loaded program is the same executable, so results do not change."""
+
+import os
+import shutil
+import tempfile
+
+import jax
 import matplotlib
 import pytest
 
@@ -8,6 +18,25 @@ from toysup import ToyConfig, geometric_importance, train
 
 # The tests draw figures without a display; the library leaves the backend to its callers, so the tests choose one.
 matplotlib.use("Agg")
+
+# Every compiled program is cached, however small or quick to compile: most of a kernel's programs are small.
+_COMPILATION_CACHE = {
+    "jax_compilation_cache_dir": tempfile.mkdtemp(prefix="toysup-tests-jax-cache-"),
+    "jax_persistent_cache_min_compile_time_secs": 0,
+    "jax_persistent_cache_min_entry_size_bytes": 0,
+}
+
+
+def pytest_configure(config):
+    """The session's compilation cache, for this process (JAX is imported already) and, through the environment,
+    for every process it starts."""
+    for name, value in _COMPILATION_CACHE.items():
+        os.environ[name.upper()] = str(value)
+        jax.config.update(name, value)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_COMPILATION_CACHE["jax_compilation_cache_dir"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,36 @@ def _no_training(*args, **kwargs):
     raise AssertionError("trained, but the example was cached")
 
 
-def test_the_first_call_trains_and_caches_and_the_second_only_loads(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    """One cache folder for the module: each example is trained once, here or in the claim tests below."""
+    return tmp_path_factory.mktemp("examples-cache")
+
+
+@pytest.fixture(scope="module")
+def pentagon(shared_cache):
+    """The pentagon example, trained once for the module (with the real ``train``)."""
+    return toysup.load_example("pentagon", cache=shared_cache)
+
+
+@pytest.fixture
+def trainings(pentagon, monkeypatch):
+    """``examples.train`` replaced by one that records its calls and returns the pentagon trained above (a fresh
+    copy): the cache tests see when training happens without training the same config again."""
+    calls = []
+
+    def fake_train(config, **options):
+        assert config == pentagon.config, "only the pentagon example is trained here"
+        calls.append(config)
+        return type(pentagon)(**vars(pentagon))
+
+    monkeypatch.setattr(examples, "train", fake_train)
+    return calls
+
+
+def test_the_first_call_trains_and_caches_and_the_second_only_loads(tmp_path, monkeypatch, trainings):
     first = toysup.load_example("pentagon", cache=tmp_path)
+    assert len(trainings) == 1
     assert examples.example_path("pentagon", tmp_path).is_dir()
     monkeypatch.setattr(examples, "train", _no_training)
     second = toysup.load_example("pentagon", cache=tmp_path)
@@ -30,10 +58,11 @@ def test_the_first_call_trains_and_caches_and_the_second_only_loads(tmp_path, mo
     np.testing.assert_array_equal(second.final_loss, first.final_loss)
 
 
-def test_the_cache_folder_comes_from_toysup_cache(tmp_path, monkeypatch):
+def test_the_cache_folder_comes_from_toysup_cache(tmp_path, monkeypatch, trainings):
     monkeypatch.setenv(examples.CACHE_VARIABLE, str(tmp_path / "cache"))
     assert examples.cache_folder() == tmp_path / "cache"
     result = toysup.load_example("pentagon")
+    assert len(trainings) == 1
     assert examples.example_path("pentagon").parent == tmp_path / "cache" / "examples"
     assert examples.example_path("pentagon").is_dir()
     monkeypatch.setattr(examples, "train", _no_training)
@@ -47,26 +76,28 @@ def test_without_toysup_cache_the_platform_cache_folder_is_used(tmp_path, monkey
     assert examples.cache_folder() == tmp_path / "toysup"
 
 
-def test_a_damaged_cache_entry_is_retrained_not_a_traceback(tmp_path):
+def test_a_damaged_cache_entry_is_retrained_not_a_traceback(tmp_path, trainings):
     first = toysup.load_example("pentagon", cache=tmp_path)
     params = examples.example_path("pentagon", tmp_path) / "params.npz"
     params.write_bytes(params.read_bytes()[:100])
     with pytest.warns(UserWarning, match="retraining, the cached run is damaged"):
         again = toysup.load_example("pentagon", cache=tmp_path)
+    assert len(trainings) == 2  # trained, cached, damaged, trained again
     np.testing.assert_allclose(again.W, first.W, atol=1e-6)
     assert toysup.load(examples.example_path("pentagon", tmp_path)).config == first.config  # the cache is repaired
 
 
-def test_a_damaged_marker_is_retrained_too(tmp_path):
+def test_a_damaged_marker_is_retrained_too(tmp_path, trainings):
     toysup.load_example("pentagon", cache=tmp_path)
     (examples.example_path("pentagon", tmp_path) / "toysup.json").write_text("{not json")
     with pytest.warns(UserWarning, match="damaged"):
         toysup.load_example("pentagon", cache=tmp_path)
+    assert len(trainings) == 2
     assert toysup.load(examples.example_path("pentagon", tmp_path)).steps_done == 3000
 
 
-def test_an_interrupted_training_is_not_cached(tmp_path, monkeypatch):
-    real = examples.train
+def test_an_interrupted_training_is_not_cached(tmp_path, monkeypatch, trainings):
+    real = examples.train  # the recording stand-in: the pentagon trained once for the module
 
     def interrupted(config, **options):
         result = real(config, **options)
@@ -117,7 +148,8 @@ def _claim(name: str, result: toysup.TrainResult) -> bool:
 
 
 @pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
-def test_each_example_shows_what_it_says(name, tmp_path):
-    result = toysup.load_example(name, cache=tmp_path)
+def test_each_example_shows_what_it_says(name, shared_cache):
+    """Each example trained for real (the pentagon's training is shared with the cache tests above)."""
+    result = toysup.load_example(name, cache=shared_cache)
     assert result.steps_done == result.config.steps
     assert _claim(name, result), examples.EXAMPLES[name].description

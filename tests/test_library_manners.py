@@ -25,11 +25,13 @@ def _python(code: str, **environment: str) -> str:
     return completed.stdout.strip().splitlines()[-1]
 
 
-def test_importing_the_library_leaves_the_backend_unchanged():
-    """A user's backend (here svg, chosen through MPLBACKEND) survives importing every library module, the plots,
-    figures and animation included; the old ``matplotlib.use("Agg")`` on import would have replaced it."""
+@pytest.fixture(scope="module")
+def on_a_users_backend() -> list[str]:
+    """One process whose user chose the svg backend (through MPLBACKEND): the backend after importing every
+    library module, the plots, figures and animation included, and then the canvas and backend of a plot."""
     code = """
         import importlib, pkgutil
+        import numpy as np
         import matplotlib
         import toysup
         skip = ("toysup.cli", "toysup.course")
@@ -39,19 +41,26 @@ def test_importing_the_library_leaves_the_backend_unchanged():
         import toysup.plots, toysup.figures, toysup.animation
         import matplotlib.pyplot as plt
         print(matplotlib.get_backend())
-    """
-    assert _python(code, MPLBACKEND="svg").lower() == "svg"
-
-
-def test_a_plot_is_drawn_on_the_users_backend():
-    code = """
-        import numpy as np
-        import matplotlib
         from toysup import plots
         figure = plots.feature_directions_2d(np.eye(2, 3)[None])
         print(type(figure.canvas).__module__, matplotlib.get_backend())
     """
-    assert _python(code, MPLBACKEND="svg").lower().endswith("backend_svg svg")
+    env = {**os.environ, "MPLBACKEND": "svg"}
+    completed = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip().splitlines()[-2:]
+
+
+def test_importing_the_library_leaves_the_backend_unchanged(on_a_users_backend):
+    """A user's backend (here svg, chosen through MPLBACKEND) survives importing every library module, the plots,
+    figures and animation included; the old ``matplotlib.use("Agg")`` on import would have replaced it."""
+    assert on_a_users_backend[0].lower() == "svg"
+
+
+def test_a_plot_is_drawn_on_the_users_backend(on_a_users_backend):
+    assert on_a_users_backend[1].lower().endswith("backend_svg svg")
 
 
 def test_the_command_line_chooses_a_backend_without_a_display():

@@ -1,14 +1,15 @@
 """The course: every lesson, built as a notebook with its solutions filled in, runs end to end in a real Jupyter
 kernel (nbclient, quick mode) and checks each exercise; the lessons are in course order with their titles, are
-found in the installed package, and show each figure once in Jupyter. The checks: test_lesson_checks.py;
+found in the installed package, and show each figure once in Jupyter (lesson 1 runs from the packed class, in
+test_pack.py). The checks: test_lesson_checks.py;
 ``toysup lessons``: tests/cli/test_cli_lessons.py; the class's zip: test_pack.py."""
 
-import ast
 import importlib.resources
 from pathlib import Path
 
 import nbformat
 import pytest
+from lesson_runs import check_filled_in, check_ran
 
 from toysup import lessons
 from toysup.lessons import course
@@ -17,37 +18,27 @@ from toysup.lessons.course import lesson_paths, load_solutions
 LESSONS = lesson_paths()
 
 
-def _stubs(source: str) -> set[str]:
-    """Names of the functions whose body raises NotImplementedError (the exercise stubs)."""
-    return {
-        node.name
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.FunctionDef)
-        and any(
-            isinstance(inner, ast.Raise) and "NotImplementedError" in ast.unparse(inner) for inner in ast.walk(node)
-        )
-    }
+# Lesson 1 runs in a kernel in test_pack.py, from the packed class in a fresh environment, with the same checks.
+KERNEL_RUNS = [path for path in LESSONS if course.lesson_number(path) != 1]
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("lesson", KERNEL_RUNS, ids=lambda path: path.stem)
 def test_lesson_runs_in_a_kernel_with_its_solutions(lesson, tmp_path, monkeypatch):
     """The notebook ``toysup lessons build --solutions`` writes, executed by nbclient in a fresh kernel."""
     pytest.importorskip("nbclient")
     monkeypatch.setenv("TOYSUP_QUICK", "1")  # the kernel inherits it
-    solutions = load_solutions(lesson)
-    assert set(solutions) == _stubs(lesson.read_text()), "each stub has a solution and each solution a stub"
-    assert len(solutions) >= 1
     notebook = course.notebook(lesson, solutions=True)
-    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    assert not _stubs("\n".join(line for line in code.splitlines() if not line.lstrip().startswith("%")))
+    solutions = check_filled_in(lesson, notebook)
     path = tmp_path / f"{lesson.stem}.ipynb"
     nbformat.write(notebook, path)
-    executed = course.execute(path)
-    printed = course.printed(executed)
-    unchecked = [name for name in solutions if f"✓ {name}: all " not in printed]
-    assert not unchecked, f"exercises never checked in the lesson: {unchecked}\n{printed[-2000:]}"
-    errors = [output for cell in executed.cells for output in cell.get("outputs", []) if output.output_type == "error"]
-    assert not errors
+    check_ran(solutions, course.execute(path))
+
+
+def test_every_lesson_runs_in_a_kernel_in_the_tests():
+    """Every lesson is run: here, or (lesson 1) in test_pack.py."""
+    assert [course.lesson_number(path) for path in LESSONS] == sorted(
+        [1, *(course.lesson_number(path) for path in KERNEL_RUNS)]
+    )
 
 
 def test_lessons_are_in_course_order_with_titles():
