@@ -33,10 +33,10 @@ def step_gflop(row: str) -> float:
     """GFLOP of one training step: the data (codes @ directions), then per row's code path. Gathered TopK: the
     dense encoder product only (decoder and gradients take k rows per sample). With AuxK four more dense products
     (the dead latents' reconstruction, its two gradients and the encoder's). Gathered ReLU: the dense encoder
-    product only (decoder and gradients take the batch's active latents, see ``toysup.sae.models._relu``); its
-    dense step (encoder, decoder and three gradient products) runs only while the batch's mean L0 exceeds
-    ``RELU_GATHERED_L0`` = 4, here the first 13 steps (seed 0), which this count leaves out (over 300 steps they
-    add 4 × 13 / 300 ≈ 0.17 products per step)."""
+    product only (decoder and gradients take the batch's active latents, in the smallest room that holds them, see
+    ``toysup.sae.models._relu``); its dense step (encoder, decoder and three gradient products) runs only while the
+    batch has more active pairs than the largest room (``RELU_GATHERED_L0`` = 4 per sample), here the first 13
+    steps (seed 0), which this count leaves out (over 300 steps they add 4 × 13 / 300 ≈ 0.17 products per step)."""
     product = 2 * BATCH * INPUTS * LATENTS / 1e9
     data = 2 * BATCH * FEATURES * INPUTS / 1e9
     return data + {"topk": 1, "topk+auxk": 5, "relu": 1}[row] * product

@@ -9,7 +9,7 @@ import pytest
 from toysup import cli
 from toysup.cli import flags, main
 
-COMMANDS = ["train", "demo", "sweep", "phase", "info", "lessons", "sae", "animate", "app", "figures"]
+COMMANDS = ["train", "demo", "sweep", "phase", "info", "lessons", "sae", "circuit", "animate", "app", "figures"]
 
 
 def test_every_command_module_is_registered_in_order(capsys):

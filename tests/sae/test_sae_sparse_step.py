@@ -18,7 +18,7 @@ from toysup.sae.models import _active_pairs, architecture, pre_activation
 
 CONFIG = sae.SAEConfig(arch="relu", n_inputs=16, n_latents=64, batch_size=32, l1_coefficient=0.3)
 CAPACITY = models.RELU_GATHERED_L0 * CONFIG.batch_size
-GATHERED = lambda count: jnp.zeros_like(count)  # noqa: E731 — a reduce_copies that forces the gathered path
+GATHERED = lambda count: jnp.full_like(count, CAPACITY)  # noqa: E731 — a reduce_copies that forces the largest room
 DENSE = lambda count: jnp.full_like(count, 2**30)  # noqa: E731 — … and one that forces the dense path
 
 
@@ -75,6 +75,21 @@ def test_the_gathered_and_the_dense_path_give_the_same_loss_aux_and_gradients_wh
     assert 0 < float(dense[0][1]["l0"]) == count / x.shape[0]
 
 
+def test_every_room_the_pairs_fit_in_gives_the_dense_result_and_a_smaller_one_does_not():
+    rooms = models.gathered_rooms(CONFIG.batch_size, CONFIG.n_latents)
+    assert rooms == tuple(int(CAPACITY * share) for share in models.RELU_ROOM_SHARES)  # 16, 32, 64, 128 pairs
+    params, x, count = sparse_inputs(CONFIG, 0.1)
+    dense = loss_and_grads(CONFIG, params, x, DENSE)
+    fitting = [room for room in rooms if room >= count]
+    assert fitting and len(fitting) < len(rooms)  # the batch fits some rooms and not others
+    for room in rooms:  # a reduce_copies that reports ``room`` pairs makes the loss take that room
+        chosen = loss_and_grads(CONFIG, params, x, lambda c, room=room: jnp.full_like(c, room))
+        if room >= count:
+            assert_same(chosen, dense)
+        else:  # too small: it drops pairs, so the loss must not choose it
+            assert float(chosen[0][0]) != pytest.approx(float(dense[0][0]), rel=1e-3)
+
+
 def test_a_batch_with_more_active_pairs_than_its_room_takes_the_dense_path():
     params, x, count = sparse_inputs(CONFIG, 0.0)
     assert count > CAPACITY
@@ -99,11 +114,20 @@ def test_under_the_engine_vmap_the_copies_share_one_branch_and_keep_their_own_re
 
         return jax.vmap(one, axis_name=engine.COPIES_AXIS)
 
-    def primitives(fn):
-        return {eqn.primitive.name for eqn in jax.make_jaxpr(fn)(both).eqns}
+    def primitives(fn):  # every primitive of the program, nested ones (inside custom_vjp, cond, …) included
+        def walk(jaxpr):
+            for eqn in jaxpr.eqns:
+                yield eqn.primitive.name
+                for value in eqn.params.values():
+                    for inner in value if isinstance(value, tuple | list) else (value,):
+                        inner = getattr(inner, "jaxpr", inner)
+                        if hasattr(inner, "eqns"):
+                            yield from walk(inner)
+
+        return set(walk(jax.make_jaxpr(fn)(both).jaxpr))
 
     shared = lambda count: jax.lax.pmax(count, engine.COPIES_AXIS)  # noqa: E731
-    assert "cond" in primitives(vmapped(shared))
+    assert "cond" in primitives(vmapped(shared))  # (a switch is a cond with an index)
     assert "cond" not in primitives(vmapped(lambda count: count))  # per-copy conditions: a select
     loss, aux = vmapped(shared)(both)
     for copy, params in enumerate((sparse, busy)):

@@ -249,9 +249,10 @@ DEFAULT_SCHEDULE = "cosine"  # the decay settles latents that would otherwise ke
 PENALTY_WARMUP_SHARE = 0.2  # penalty_warmup_steps: this share of the steps
 RELU_L1_PER_NORM = 1.0  # relu: λ = this × √e (e: the energy of one active feature, see SparsityStatistics)
 GATED_L1_PER_NORM = 1.7  # gated: λ = this × √e
-# relu transcoders: λ = this × √e (e of the target). On the sparse |x| model (toysup.circuits.SPARSE_ABS) λ = 0.05,
-# 0.1, 0.2, 0.41 (the SAE rule) explain 0.885, 0.874, 0.848, 0.759 of the model's output variance, their live latents
-# carrying their strongest input to the same output 95%, 100%, 100%, 100% of the time.
+# relu transcoders: λ = this × √e (e of the target). On a sparse |x| model (n = 20, m = 10, p = 0.05: the recipe of
+# toysup.circuits.SPARSE_ABS before it took m = 16) λ = 0.05, 0.1, 0.2, 0.41 (the SAE rule) explain 0.885, 0.874,
+# 0.848, 0.759 of the model's output variance, their live latents carrying their strongest input to the same output
+# 95%, 100%, 100%, 100% of the time.
 TRANSCODER_RELU_L1_PER_NORM = 0.25
 JUMPRELU_L0_PER_ENERGY = 0.3  # jumprelu: λ₀ = this × e, and the initial threshold θ₀ = √λ₀
 BATCHTOPK_K_PER_L0 = 0.8  # batchtopk: k = this × L, a budget a little below the true L0 (see derive_settings)
