@@ -629,3 +629,139 @@ def points(
             .encode(y="level:Q", tooltip=[alt.Tooltip("level:Q", title="reference level", format=".3f")])
         )
     return padded(alt.layer(*layers).properties(width=width, height=height, title=title))
+
+
+# --- circuits: attribution graphs and steering --------------------------------------------------------------------
+
+GRAPH_LAYERS = ("inputs x", "latents f", "outputs y")
+RAISES, LOWERS = "raises its target", "lowers its target"
+EDGE_COLOURS = ("#2166ac", "#b2182b")  # blue raises, red lowers (as toysup.circuits.plots)
+LAYER_COLOURS = ("#4c72b0", "#dd8452", "#55a868")
+
+
+def layered_graph(nodes: pd.DataFrame, edges: pd.DataFrame, title: str = "", width: int = 420) -> alt.LayerChart:
+    """An attribution graph in three columns, inputs → latents → outputs: every node a point (faded when it is off),
+    every kept edge a line whose width is its weight (mean absolute effect) and whose colour is the sign of its mean
+    effect (blue raises the target, red lowers it). Hover a node for its name and value, an edge for its source,
+    target and effect.
+
+    Args:
+      nodes: columns ``layer`` (0, 1, 2), ``row`` (its height, 0 at the top), ``name`` (e.g. ``x3``), ``value`` (the
+        number its tooltip shows), ``value_name`` (what that number is), ``about`` (one line of text) and ``on``.
+      edges: columns ``edge`` (an id), ``layer`` (0: input → latent, 1: latent → output), ``source``, ``target``
+        (names), ``source_row``, ``target_row``, ``effect`` (signed mean) and ``weight`` (mean absolute effect).
+    """
+    rows = max(int(nodes["row"].max()) + 1 if len(nodes) else 1, 2)
+    y_scale = alt.Scale(domain=[-0.5, rows - 0.5], reverse=True, nice=False)
+    x_scale = alt.Scale(domain=[-0.25, 2.25], nice=False)
+    x_axis = alt.Axis(
+        values=[0, 1, 2], labelExpr=f"{list(GRAPH_LAYERS)}[datum.value]", title=None, grid=False, orient="top"
+    )
+    edge_table = edges.assign(
+        sign=np.where(edges["effect"] >= 0, RAISES, LOWERS) if len(edges) else [],
+    )
+    ends = pd.concat(
+        [
+            edge_table.assign(x=edge_table["layer"], y=edge_table["source_row"]),
+            edge_table.assign(x=edge_table["layer"] + 1, y=edge_table["target_row"]),
+        ]
+    )
+    strongest = float(edges["weight"].max()) if len(edges) else 1.0
+    edge_tooltip = [
+        alt.Tooltip("source:N", title="from"),
+        alt.Tooltip("target:N", title="to"),
+        alt.Tooltip("effect:Q", title="effect (signed mean)", format=".3f"),
+        alt.Tooltip("weight:Q", title="weight (mean |effect|)", format=".3f"),
+    ]
+    lines = (
+        alt.Chart(ends)
+        .mark_line(opacity=0.75)
+        .encode(
+            x=alt.X("x:Q", scale=x_scale, axis=x_axis),
+            y=alt.Y("y:Q", scale=y_scale, axis=None),
+            detail="edge:N",
+            color=alt.Color(
+                "sign:N",
+                title="edge",
+                scale=alt.Scale(domain=[RAISES, LOWERS], range=list(EDGE_COLOURS)),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeWidth=alt.StrokeWidth(
+                "weight:Q",
+                title="weight",
+                scale=alt.Scale(domain=[0, max(strongest, 1e-9)], range=[0.5, 6]),
+                legend=None,
+            ),
+            tooltip=edge_tooltip,
+        )
+    )
+    node_table = nodes.assign(layer_name=[GRAPH_LAYERS[int(layer)] for layer in nodes["layer"]])
+    node_tooltip = [
+        alt.Tooltip("name:N", title="node"),
+        alt.Tooltip("layer_name:N", title="layer"),
+        alt.Tooltip("value_name:N", title="value is"),
+        alt.Tooltip("value:Q", title="value", format=".3f"),
+        alt.Tooltip("about:N", title="about"),
+    ]
+    points = (
+        alt.Chart(node_table)
+        .mark_circle(size=160, stroke="black", strokeWidth=0.5)
+        .encode(
+            x=alt.X("layer:Q", scale=x_scale, axis=x_axis),
+            y=alt.Y("row:Q", scale=y_scale, axis=None),
+            color=alt.Color(
+                "layer_name:N", title="node", scale=alt.Scale(domain=list(GRAPH_LAYERS), range=list(LAYER_COLOURS))
+            ),
+            opacity=alt.condition("datum.on", alt.value(1.0), alt.value(0.2)),
+            tooltip=node_tooltip,
+        )
+    )
+    labels = (
+        alt.Chart(node_table)
+        .mark_text(dx=-12, align="right", fontSize=10)
+        .encode(
+            x=alt.X("layer:Q", scale=x_scale),
+            y=alt.Y("row:Q", scale=y_scale),
+            text="name:N",
+            opacity=alt.condition("datum.on", alt.value(1.0), alt.value(0.35)),
+            tooltip=node_tooltip,
+        )
+    )
+    chart = alt.layer(lines, points, labels).resolve_scale(color="independent")
+    return padded(chart.properties(width=width, height=max(16 * rows, 160), title=title))
+
+
+def steering_bars(table: pd.DataFrame, feature: int, alpha: float, width: int = 360) -> alt.Chart:
+    """Every output's change when feature ``feature`` is steered by α: measured on the chosen input beside the
+    prediction of the steering matrix P (WᵀW for the ReLU-output model), a pair of horizontal bars per output.
+    ``table`` columns: ``output`` j, ``measured``, ``predicted``, ``P_ji`` (the pre-activation change per unit α)."""
+    long = table.melt(
+        id_vars=["output", "P_ji"], value_vars=["measured", "predicted"], var_name="kind", value_name="change"
+    )
+    long["role"] = np.where(long["output"] == feature, "intended", "spill-over")
+    limit = max(float(np.abs(long["change"]).max()) if len(long) else 0.0, 1e-3) * 1.05
+    return padded(
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("output:O", title="output y_j"),
+            yOffset=alt.YOffset("kind:N", sort=["measured", "predicted"]),
+            x=alt.X("change:Q", title=f"change of y_j at α = {alpha:g}", scale=alt.Scale(domain=[-limit, limit])),
+            color=alt.Color(
+                "kind:N",
+                title="",
+                scale=alt.Scale(domain=["measured", "predicted"], range=["#4c72b0", "#bbbbbb"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("output:O", title="output j"),
+                alt.Tooltip("role:N", title="role"),
+                alt.Tooltip("kind:N", title="bar"),
+                alt.Tooltip("change:Q", title="change of y_j", format=".3f"),
+                alt.Tooltip("P_ji:Q", title=f"P_j{feature} (per unit α)", format=".3f"),
+            ],
+        )
+        .properties(
+            width=width, height=max(26 * table.shape[0], 120), title=f"Every output when x_{feature} is steered"
+        )
+    )

@@ -33,6 +33,7 @@ PAGES = {
         st.Page("views/interference.py", title="Interference and confusion", icon=":material/blur_on:"),
     ],
     "Sparse autoencoders": [st.Page("views/sae_lab.py", title="SAE lab", icon=":material/biotech:")],
+    "Circuits": [st.Page("views/circuits.py", title="Circuits", icon=":material/account_tree:")],
     "Learn": [
         st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
         st.Page("views/figures.py", title="Figures", icon=":material/image:"),

@@ -359,6 +359,35 @@ CASES = (
         (["sae", "--recovery", "--out", OUT, "--penalties", "2", "--firing", "given"], "firing"),
         (["sae", "--recovery", "--out", OUT, "--penalties", "2", "--true-features", HUGE], "n_features"),
         (["sae", "--recovery", "--out", OUT, "--arch", "relu", "--penalties", "-1"], "l1_coefficient"),
+        # circuit: every check comes before the run is read ({tmp}/none does not exist)
+        (["circuit"], "run"),
+        (["circuit", "--run", "{tmp}/none", "--arch", "lasso"], "arch"),
+        (["circuit", "--run", "{tmp}/none", "--instance", "-1"], "instance"),
+        (["circuit", "--run", "{tmp}/none", "--instance", "abc"], "instance"),
+        (["circuit", "--run", "{tmp}/none", "--instance", HUGE], "instance"),
+        (["circuit", "--run", "{tmp}/none", "--input", "3"], "input"),
+        (["circuit", "--run", "{tmp}/none", "--input", "a=0.5"], "input"),
+        (["circuit", "--run", "{tmp}/none", "--input", "3=abc"], "input"),
+        (["circuit", "--run", "{tmp}/none", "--input", "3=nan"], "input"),
+        (["circuit", "--run", "{tmp}/none", "--input", "3=inf"], "input"),
+        (["circuit", "--run", "{tmp}/none", "--input", "3=0.5,3=0.2"], "input"),
+        (["circuit", "--run", "{tmp}/none", "--input", ","], "input"),
+        (["circuit", "--run", "{tmp}/none", "--threshold", "-0.1"], "threshold"),
+        (["circuit", "--run", "{tmp}/none", "--threshold", "1.5"], "threshold"),
+        (["circuit", "--run", "{tmp}/none", "--threshold", "nan"], "threshold"),
+        (["circuit", "--run", "{tmp}/none", "--threshold", "1e400"], "threshold"),
+        (["circuit", "--run", "{tmp}/none", "--threshold", "abc"], "threshold"),
+        (["circuit", "--run", "{tmp}/none", "--samples", "1"], "samples"),
+        (["circuit", "--run", "{tmp}/none", "--samples", "-5"], "samples"),
+        (["circuit", "--run", "{tmp}/none", "--samples", HUGE], "samples"),
+        (["circuit", "--run", "{tmp}/none", "--samples", "abc"], "samples"),
+        (["circuit", "--run", "{tmp}/none", "--steps", "0"], "steps"),
+        (["circuit", "--run", "{tmp}/none", "--steps", HUGE], "steps"),
+        (["circuit", "--run", "{tmp}/none", "--steps", "abc"], "steps"),
+        (["circuit", "--run", "{tmp}/none", "--seed", "-1"], "seed"),
+        (["circuit", "--run", "{tmp}/none", "--seed", "2147483648"], "seed"),
+        (["circuit", "--run", "{tmp}/none", "--seed", "x"], "seed"),
+        (["circuit", "--run", "{tmp}/none", "--overwrite"], "overwrite"),
         # animate's own flags
         ([*ANIMATE, "--every", "0"], "every"),
         ([*ANIMATE, "--every", "-1"], "every"),
@@ -481,6 +510,7 @@ CHOICE_CASES = [
     (["sae", "--synthetic", "--arch", "lasso"], "--arch", ("relu", "topk", "batchtopk", "jumprelu", "gated")),
     (["sae", "--synthetic", "--firing", "given"], "--firing", ("uniform", "zipf")),
     (["sae", "--synthetic", "--resampling", "sometimes"], "--resampling", ("none", "random", "inputs")),
+    (["circuit", "--run", "x", "--arch", "lasso"], "--arch", ("relu", "topk", "batchtopk", "jumprelu", "gated")),
 ]
 
 
@@ -506,6 +536,9 @@ RUNTIME_CASES = [
     (["figures", "--replot", "intro", "--out", "{tmp}/gallery"], "gallery"),  # no saved record to redraw
     (["sae", "--run", "{tmp}/none"], "none"),  # no saved run there
     (["sae", "--run", "{tmp}/damaged"], "config.json"),
+    (["circuit", "--run", "{tmp}/none"], "none"),
+    (["circuit", "--run", "{tmp}/damaged"], "config.json"),
+    (["circuit", "--run", "{tmp}/none", "--out", "{tmp}/bad.toml"], "bad.toml"),
 ]
 
 

@@ -25,9 +25,10 @@ feature i only. A trained model may compute only some features, and its interfer
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -39,37 +40,51 @@ from ..sae.config import SAEConfig
 from ..sae.data import Activations, draw, target_of, transcoder_activations
 from ..sae.models import architecture
 from ..sae.train import SAEResult, hyper_arrays, train_sae
+from ..validation import integer, real
+from . import attribution
 
-# The |x| model with n = 20 features that computes in superposition, in about 3 CPU-seconds: m = 10 neurons, every
-# feature active with p = 0.05, Adam at 1e-2 with 300 warm-up steps and a cosine decay over 3,000 steps. It computes 13
-# features (metrics.computed_features: a neuron reading +x_i with gain >= 0.25; 5 fit monosemantically) at a loss of
-# 0.172, 0.72 × the best monosemantic model's 0.241 (theory.abs_monosemantic_baseline_loss); its outputs respond to
-# 14 of the 20 features (model_graph: the identity on those 14, no other edge), the other 6 outputs are dead (0).
-# Other seeds of the same recipe respond to 14–17 features and compute 11–13; m = 24 neurons respond to 18–20 but
-# compute only 11–17 features of the 12 that fit monosemantically (the output ReLUs die early: see
-# toysup.figures.computation). TopK, JumpReLU and ReLU transcoders (derived settings) explain 0.871, 0.858, 0.874 of
-# its output variance, more than the 0.821 of the sum of its one-feature responses y(0) + Σ_j (y(x_j e_j) − y(0)):
-# 54% of the variance lies in the 26% of samples with two or more active features, where its outputs interact. Their
-# pruned attribution graphs (toysup.circuits.attribution, default pruning, 2,048 samples) are the model's graph exactly
-# (edge F1 1.0 against model_graph; 0.82 against the task's identity, whose 6 dead outputs no imitation can reach).
+# The |x| model with n = 20 features that computes in superposition, in about 3 CPU-seconds per instance: m = 16
+# neurons, every feature active with p = 0.05, Adam at 3e-3 on batches of 4,096 with 300 warm-up steps and a cosine
+# decay over 6,000 steps. Over 8 instances (seed 0) it computes 12–16 features (metrics.computed_features: a neuron
+# reading +x_i with gain >= 0.25; 8 fit monosemantically) at a loss of 0.113–0.151, 0.59–0.79 × the best monosemantic
+# model's 0.193 (theory.abs_monosemantic_baseline_loss); its outputs respond to 19–20 of the 20 features
+# (model_graph: the identity on those, no other edge; an output whose ReLU died early answers 0). The smaller m = 10
+# on batches of 512 at 1e-2 left 3–6 outputs dead (recall against the task 0.70–0.85), m = 15 up to 3.
+# ReLU transcoders (derived settings, 3,000 steps) explain 0.91–0.96 of its output variance; their pruned
+# attribution graphs (trace_transcoder: θ = CIRCUIT_THRESHOLD = 0.2, 2,048 samples) score edge F1 0.974–1.000 against
+# the task's identity (precision 1.00, recall 0.95–1.00: the outputs that respond) and 1.000 against model_graph over
+# the 8 instances, and explain 0.80–0.91 of the output variance; seed 2 (4 instances) scores F1 0.974–1.000 as well.
+# At attribution's generic θ = 0.1 the same graphs score F1 0.909–1.000 (seed 0) and 0.870–1.000 (seed 2). The same
+# transcoders with random weights (random_transcoder) score F1 0.10 and explain none (below 0). A quarter of the
+# budget (2,000 steps, batches of 1,024, seed 1: tests/circuits/test_circuit_claims.py) computes 9–13 features and
+# scores F1 0.92–1.00 at θ = 0.1 (4 instances).
 SPARSE_ABS = ToyConfig(
     n_features=20,
-    n_hidden=10,
+    n_hidden=16,
     model="abs",
     feature_probability=0.05,
-    steps=3000,
-    batch_size=512,
-    learning_rate=1e-2,
+    steps=6000,
+    batch_size=4096,
+    learning_rate=3e-3,
     schedule="cosine",
     warmup_steps=300,
     seed=0,
 )
 EVALUATION_SAMPLES = 8192  # samples per instance behind the imitation scores
 EVALUATION_SEED = 1  # never a training stream: training keys come from toysup.engine.derive_keys
-# model_graph: output i responds to feature j when a lone x_j = ±1 moves it by at least this. In SPARSE_ABS a computed
-# feature moves its own output by 0.99–1.08 (|x| = 1), interference moves another output by at most 0.13.
+# model_graph: output i responds to feature j when a lone x_j = ±1 moves it by at least this. In SPARSE_ABS (4
+# instances) a feature moves its own output by 0.98–1.11 (|x| = 1) or, its output dead, by 0; interference moves
+# another output by at most 0.22.
 MODEL_EDGE = 0.25
 LIVE_CODE = 1e-6  # a latent is live when its mean code over the evaluation samples exceeds this
+TRACE_SAMPLES = 2048  # samples per instance behind a traced, batch-averaged attribution graph (trace_transcoder)
+# θ of trace_transcoder's pruning (attribution.prune). On SPARSE_ABS's ReLU transcoders the edges the task does not have
+# that attribution's generic θ = 0.1 keeps sit at 10–19% of the strongest edge into their output (latents that also
+# read a second feature, or the model's interactions between two active features), and every true edge is the
+# strongest; at θ = 0.1 they cost precision 0.77–1.00 (edge F1 0.870–1.000 over 12 instances, seeds 0 and 2), at 0.2
+# none is kept (precision 1.00, F1 0.974–1.000, the pruned graph's explained variance within 0.02 of θ = 0.1's); at
+# 0.3 true edges start to go (recall 0.90–1.00).
+CIRCUIT_THRESHOLD = 0.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,13 +298,133 @@ def _model_graph(
     return moved >= threshold
 
 
+class Circuit(NamedTuple):
+    """One transcoder's attribution graph, traced over samples of its model's data and scored twice.
+
+    Attributes:
+      instance: the transcoder (and toy) instance.
+      effects: every sample's direct effects (:func:`toysup.circuits.attribution.effects`).
+      graph: their batch-averaged graph, pruned at its ``threshold``.
+      task: its score against the task's true graph (``data.graph``, the identity) and the model's outputs.
+      model: its score against the model's own graph (``data.model_graph``): what an imitation can recover.
+      x: the features traced (samples, features); y: the model's outputs for them (samples, outputs).
+    """
+
+    instance: int
+    effects: attribution.Effects
+    graph: attribution.AttributionGraph
+    task: attribution.GraphScore | None
+    model: attribution.GraphScore | None
+    x: np.ndarray
+    y: np.ndarray
+
+
+def model_output(data: TranscoderData, x: Any, instance: int = 0) -> np.ndarray:
+    """The toy model's output y (batch, outputs) for features x (batch, features): its input a = x Eᵀ."""
+    integer("instance", instance, 0, data.n_instances - 1)
+    x = np.asarray(x, np.float32)
+    if x.ndim != 2 or x.shape[1] != data.n_features:
+        raise ValueError(f"x: must have shape (batch, {data.n_features}), got {x.shape}")
+    activations = data.activations
+    arrays = {name: jnp.asarray(value[instance]) for name, value in activations.arrays.items()}
+    a = x @ data.embedding[instance].T
+    return np.asarray(target_of(activations.sampler, activations.options, arrays, jnp.asarray(a)))
+
+
+def trace_transcoder(
+    result: SAEResult,
+    data: TranscoderData,
+    instance: int = 0,
+    *,
+    threshold: float = CIRCUIT_THRESHOLD,
+    x: Any = None,
+    n_samples: int = TRACE_SAMPLES,
+    seed: int = EVALUATION_SEED,
+) -> Circuit:
+    """Trace transcoder ``instance``'s attribution graph (:mod:`toysup.circuits.attribution`) over ``n_samples``
+    seeded samples of its model's data, or over the given features ``x`` (batch, features; one row: the graph of
+    one input), pruned at ``threshold`` and scored against the task's graph and the model's own. Scores need the
+    model's output to vary over the batch, so a batch of one (or any constant batch) gets ``None`` for both."""
+    integer("instance", instance, 0, result.config.n_instances - 1)
+    threshold = real("threshold", threshold, 0.0, 1.0)
+    source = instance if data.n_instances > 1 else 0
+    if x is None:
+        integer("n_samples", n_samples, 2, 2**20)
+        x, a, y = transcoder_samples(data, n_samples, instance=source, seed=seed)
+    else:
+        x = np.asarray(x, np.float32)
+        y = model_output(data, x, source)
+        a = x @ data.embedding[source].T
+    codes, _ = transcoder_outputs(result, a, instance)
+    params = instance_params(result, instance)
+    effects, traced = attribution.trace(
+        x, data.embedding[source], codes, params["W_enc"], params["W_dec"], params["b_dec"], threshold
+    )
+    if np.ptp(y, axis=0).max() > 0:
+        task = attribution.score(effects, traced, data.graph[source], y)
+        model = (
+            attribution.score(effects, traced, data.model_graph[source], y) if data.model_graph[source].any() else None
+        )
+    else:
+        task = model = None
+    return Circuit(instance, effects, traced, task, model, x, y)
+
+
+def random_transcoder(result: SAEResult, seed: int = 0) -> SAEResult:
+    """The trivial baseline of a trained transcoder: ``result`` with every latent's encoder and decoder row
+    replaced by a random Gaussian direction of the same norm (biases and thresholds kept). What a failed
+    optimisation scores: its latents read and write random mixtures of the features."""
+    rng = np.random.default_rng(seed)
+    params = dict(result.params)
+    for name in ("W_enc", "W_dec"):
+        value = np.asarray(params[name], np.float32)
+        draw = rng.standard_normal(value.shape).astype(np.float32)
+        norms = np.linalg.norm(value, axis=-1, keepdims=True) / np.maximum(
+            np.linalg.norm(draw, axis=-1, keepdims=True), 1e-12
+        )
+        params[name] = draw * norms
+    return dataclasses.replace(result, params=params)
+
+
+def graph_from_json(record: dict[str, Any]) -> attribution.AttributionGraph:
+    """An :class:`~toysup.circuits.attribution.AttributionGraph` rebuilt from its
+    :meth:`~toysup.circuits.attribution.AttributionGraph.to_json_dict`: the kept edges with their mean and weight,
+    every pruned edge 0 (enough to draw it and to score its kept edges)."""
+    n, latents, outputs = int(record["n_inputs"]), int(record["n_latents"]), int(record["n_outputs"])
+
+    def layer(rows: list, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean, weight, kept = np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(shape, bool)
+        for source, target, value, size in rows:
+            mean[int(source), int(target)], weight[int(source), int(target)] = value, size
+            kept[int(source), int(target)] = True
+        return mean, weight, kept
+
+    live = np.zeros(latents, bool)
+    live[[int(j) for j in record["live_latents"]]] = True
+    return attribution.AttributionGraph(
+        float(record["threshold"]),
+        int(record["n_samples"]),
+        live,
+        *layer(record["input_latent"], (n, latents)),
+        *layer(record["latent_output"], (latents, outputs)),
+        *layer(record["input_output"], (n, outputs)),
+    )
+
+
 __all__ = [
+    "CIRCUIT_THRESHOLD",
     "SPARSE_ABS",
+    "TRACE_SAMPLES",
+    "Circuit",
     "TranscoderData",
     "imitation",
     "instance_params",
+    "graph_from_json",
     "model_graph",
+    "model_output",
     "monosemanticity",
+    "random_transcoder",
+    "trace_transcoder",
     "train_transcoder",
     "transcoder_data",
     "transcoder_outputs",

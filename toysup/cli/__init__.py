@@ -1,9 +1,9 @@
 """The ``toysup`` command line: one module per command, registered on one parser.
 
-``train``, ``demo``, ``sweep``, ``phase``, ``info``, ``lessons``, ``sae``, ``animate``, ``app`` and ``figures``
-each live in the module of that name, exposing ``add_parser(commands)`` and their ``cmd_*`` handler; the pieces
-they share (the parser, number lists, the training flags) are in ``flags``. This package is a leaf: no library
-module imports it.
+``train``, ``demo``, ``sweep``, ``phase``, ``info``, ``lessons``, ``sae``, ``circuit``, ``animate``, ``app`` and
+``figures`` each live in the module of that name, exposing ``add_parser(commands)`` and their ``cmd_*`` handler;
+the pieces they share (the parser, number lists, the training flags) are in ``flags``. This package is a leaf: no
+library module imports it.
 
 Exit statuses (``flags.USAGE``, ``flags.FAILED``, ``flags.INTERRUPTED``): 2 for bad command-line input — an
 unknown flag, a value the parser refuses, or a ``ValueError`` raised while the command checks its flags and builds
@@ -25,10 +25,10 @@ import matplotlib
 
 from ..interrupts import safe_interrupt_handler
 from ..version import __version__
-from . import animate, app, demo, figures, info, lessons, phase, sae, sweep, train
+from . import animate, app, circuit, demo, figures, info, lessons, phase, sae, sweep, train
 from .flags import FAILED, INTERRUPTED, USAGE, Parser, UsageError
 
-COMMANDS = (train, demo, sweep, phase, info, lessons, sae, animate, app, figures)  # in the order of --help
+COMMANDS = (train, demo, sweep, phase, info, lessons, sae, circuit, animate, app, figures)  # in the order of --help
 
 
 def build_parser() -> argparse.ArgumentParser:

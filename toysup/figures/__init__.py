@@ -36,6 +36,7 @@ from ..storage import (
 from . import (
     adversarial,
     basic_results,
+    circuits,
     computation,
     correlated_features,
     feature_dimensionality,
@@ -68,6 +69,7 @@ FIGURES = {
         sae_recovery,
         sae_architectures,
         sae_absorption,
+        circuits,
     )
 }
 SVG_LIMIT_BYTES = 1_000_000  # larger SVGs are not kept; the PNG and JSON are

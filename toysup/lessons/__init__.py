@@ -27,6 +27,10 @@ from .checks import check_monte_carlo_loss as check_monte_carlo_loss
 from .checks import check_neuron_alignment as check_neuron_alignment
 from .checks import check_regular_polygon as check_regular_polygon
 from .checks import check_weighted_loss as check_weighted_loss
+from .circuit_checks import check_attribution_edges as check_attribution_edges
+from .circuit_checks import check_predicted_steering as check_predicted_steering
+from .circuit_checks import check_prune_edges as check_prune_edges
+from .circuit_checks import check_steer_feature as check_steer_feature
 from .course import build as build
 from .course import is_quick as is_quick
 from .course import lesson_paths as lesson_paths
