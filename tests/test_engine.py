@@ -17,7 +17,7 @@ from toysup import engine, interrupts
 def counter_program(steps: int, chunk_steps: int) -> engine.Program:
     """Each copy adds its input to a running total every step and logs the total after the step."""
 
-    def init_copy(key):
+    def init_copy(key, inputs):
         return jnp.zeros((), jnp.float32)
 
     def step_copy(total, increment, step):
@@ -71,7 +71,7 @@ def test_a_step_may_reduce_over_all_copies_and_branch_on_the_result():
         total = jax.lax.cond(largest < 5, lambda t: t + largest, lambda t: t + 100.0, total)
         return total, largest
 
-    program = engine.compile_program(lambda key: jnp.zeros((), jnp.float32), step_copy, steps=4, chunk_steps=3)
+    program = engine.compile_program(lambda key, inputs: jnp.zeros((), jnp.float32), step_copy, steps=4, chunk_steps=3)
     done = engine.run(program, KEYS, INCREMENTS, log_every=1, progress=False)
     np.testing.assert_array_equal(done.state, [12.0, 12.0, 12.0])
     np.testing.assert_array_equal(done.logged, np.full((4, 3), 3.0))

@@ -148,7 +148,8 @@ def compile_program(
     """Vectorise one copy's ``init`` and ``step`` over copies and compile chunks of ``chunk_steps`` steps.
 
     Args:
-      init_copy: ``key -> state`` of one copy.
+      init_copy: ``(key, inputs) -> state`` of one copy; ``inputs`` as for ``step_copy`` (a setting that only
+        initialises, such as a starting threshold derived from the data, is then an input, not compiled in).
       step_copy: ``(state, inputs, step) -> (state, logged)`` of one copy; ``inputs`` is the copy's slice of
         the per-copy arrays given to ``run_chunk`` (keys, probabilities, penalties, data …), ``step`` the
         global step index (a traced integer: draw the step's data from ``fold_in(key, step)``). It runs under a
@@ -161,8 +162,8 @@ def compile_program(
     step_all = jax.vmap(step_copy, in_axes=(0, 0, None), axis_name=COPIES_AXIS)
 
     @jax.jit
-    def init(init_keys):
-        return jax.vmap(init_copy)(init_keys)
+    def init(init_keys, inputs):
+        return jax.vmap(init_copy)(init_keys, inputs)
 
     @jax.jit
     def run_chunk(state, inputs, first_step):
@@ -303,7 +304,7 @@ def run(
         init_keys, inputs = _pad((init_keys, inputs), padded)
         if n_devices > 1:
             init_keys, inputs = shard_copies((init_keys, inputs), n_devices)
-        state = program.init(init_keys)
+        state = program.init(init_keys, inputs)
         bar = tqdm(total=program.steps, unit="step", disable=not (progress and progress_enabled()), leave=False)
         try:
             if observe is not None:

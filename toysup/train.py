@@ -112,7 +112,7 @@ def _build_program(key: ProgramKey, chunk_steps: int) -> engine.Program:
         x = jax.lax.optimization_barrier(x)
         return importance_weighted_loss(model.forward(params, x), model_kind.target(x), importance)
 
-    def init_copy(init_key):
+    def init_copy(init_key, inputs):
         params = model.init(init_key)
         return params, optimizer.init(params)
 

@@ -38,7 +38,7 @@ def test_resampling_replaces_dead_rows_towards_inputs_and_zeroes_their_adam_mome
     dead = jnp.arange(64) < 10
     x = jax.random.normal(jax.random.key(1), (128, 16))
     error = jnp.zeros(128).at[7].set(1.0)  # only sample 7 is badly reconstructed
-    new, new_state = _resample(config, params, opt_state, dead, x, error, jax.random.key(2))
+    new, new_state = _resample(config, params, opt_state, dead, x, error, jax.random.key(2), jnp.float32(0.05))
     direction = np.asarray(x[7] / jnp.linalg.norm(x[7]))
     cosines = np.asarray(new["W_dec"][:10] @ direction) / np.linalg.norm(new["W_dec"][:10], axis=1)
     np.testing.assert_allclose(cosines, 1.0, atol=1e-5)
@@ -103,12 +103,28 @@ def test_the_sae_compile_key_holds_every_field_that_is_not_fed_to_the_program_as
 
     from toysup.sae.train import ProgramKey, compile_key
 
-    per_instance = {"n_instances", "l1_coefficient", "l0_coefficient", "k", "seed"}
+    per_instance = {"n_instances", "l1_coefficient", "l0_coefficient", "k", "seed", "jumprelu_initial_threshold"}
     fields = {field.name for field in dataclasses.fields(sae.SAEConfig)}
     assert set(ProgramKey._fields) == (fields - per_instance) | {"k_max"}
     config = sae.SAEConfig(arch="topk", k=(2, 3), n_instances=2, **SMALL)
     assert compile_key(config.replace(k=(3, 1), seed=4)) == compile_key(config)  # the largest k sizes the top-k
     assert compile_key(config.replace(k=(4, 1))) != compile_key(config)
+
+
+def test_jumprelu_starting_thresholds_derived_from_the_data_share_one_compiled_program(monkeypatch):
+    """The starting threshold θ₀ is derived from the data (``derive_settings``), so it is an input, not compiled in:
+    a new dataset must not recompile. Each run still starts from its own θ₀."""
+    import collections
+
+    from toysup import engine
+
+    monkeypatch.setattr(engine, "PROGRAMS", collections.OrderedDict())
+    data = sae.synthetic_activations(32, 16, mean_active=3.0)
+    config = sae.SAEConfig(arch="jumprelu", **{**SMALL, "steps": 1, "learning_rate": 1e-7})
+    for threshold in (0.05, 0.3):
+        result = sae.train_sae(config.replace(jumprelu_initial_threshold=threshold), data, progress=False)
+        np.testing.assert_allclose(np.exp(result.params["log_threshold"]), threshold, rtol=1e-4)
+    assert len(engine.PROGRAMS) == 1
 
 
 def test_a_diverging_sae_raises_after_its_first_chunk():

@@ -2,7 +2,7 @@
 
 Every architecture is an :class:`Architecture` of pure functions over a params dict:
 
-    init(key) -> params
+    init(key, hyper=None) -> params                   (``hyper``: the starting threshold of jumprelu, else config's)
     encode(params, x, hyper) -> f                    x: (batch, inputs) -> f: (batch, latents), inference mode
     decode(params, f) -> x̂ = f W_dec + b_dec         (batch, outputs)
     loss(params, x, step, dead, hyper, reduce_copies, target) -> (loss, aux)  the training objective and its parts
@@ -307,7 +307,7 @@ def _relu(config: SAEConfig) -> Architecture:
 
     centred = not config.is_transcoder
 
-    def init(key):
+    def init(key, hyper=None):
         return _init_weights(config, key, RELU_DECODER_NORM)
 
     def encode(params, x, hyper):
@@ -356,7 +356,7 @@ def _relu(config: SAEConfig) -> Architecture:
 def _topk(config: SAEConfig) -> Architecture:
     centred = not config.is_transcoder
 
-    def init(key):
+    def init(key, hyper=None):
         return _init_weights(config, key, 1.0)
 
     def encode(params, x, hyper):
@@ -402,7 +402,7 @@ def _reconstruction_with_aux_k(config: SAEConfig, params, x, x_hat, pre, dead):
 def _batchtopk(config: SAEConfig) -> Architecture:
     centred = not config.is_transcoder
 
-    def init(key):
+    def init(key, hyper=None):
         return {**_init_weights(config, key, 1.0), "threshold": jnp.zeros(())}
 
     def encode(params, x, hyper):
@@ -487,8 +487,9 @@ def _jumprelu(config: SAEConfig) -> Architecture:
     jump_relu, heaviside = _jump_functions(config.jumprelu_bandwidth)
     centred = not config.is_transcoder
 
-    def init(key):
-        log_threshold = jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold))
+    def init(key, hyper=None):
+        threshold = config.jumprelu_initial_threshold if hyper is None else hyper["jumprelu_initial_threshold"]
+        log_threshold = jnp.full(config.n_latents, jnp.log(threshold))
         return {**_init_weights(config, key, 1.0), "log_threshold": log_threshold}
 
     def encode(params, x, hyper):
@@ -513,7 +514,7 @@ def _jumprelu(config: SAEConfig) -> Architecture:
 
 
 def _gated(config: SAEConfig) -> Architecture:
-    def init(key):
+    def init(key, hyper=None):
         params = _init_weights(config, key, 1.0)
         return {**params, "r_mag": jnp.zeros(config.n_latents), "b_mag": jnp.zeros(config.n_latents)}
 

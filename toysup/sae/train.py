@@ -76,8 +76,11 @@ class SAEResult:
 
 
 def hyper_arrays(config: SAEConfig) -> dict[str, np.ndarray]:
-    """The per-instance penalties as arrays of shape (instances,)."""
-    return {name: config.per_instance(name) for name in ("l1_coefficient", "k", "l0_coefficient")}
+    """The per-instance penalties as arrays of shape (instances,), and JumpReLU's starting threshold (derived from
+    the data, so an input of the compiled program rather than part of it)."""
+    arrays = {name: config.per_instance(name) for name in ("l1_coefficient", "k", "l0_coefficient")}
+    threshold = np.full(config.n_instances, config.jumprelu_initial_threshold, np.float32)
+    return {**arrays, "jumprelu_initial_threshold": threshold}
 
 
 class ProgramKey(NamedTuple):
@@ -94,7 +97,6 @@ class ProgramKey(NamedTuple):
     dead_window: int
     resampling: str
     jumprelu_bandwidth: float
-    jumprelu_initial_threshold: float
     tied: bool
     learning_rate: float
     schedule: str
@@ -106,8 +108,9 @@ class ProgramKey(NamedTuple):
 def compile_key(config: SAEConfig) -> ProgramKey:
     """The compile-relevant part of ``config`` (``n_outputs`` included: a transcoder's program differs). The
     others — ``n_instances`` (the number of copies), the per-instance penalties ``l1_coefficient``,
-    ``l0_coefficient`` and ``k`` (arrays fed to the program; only the largest k sizes the top-k selection) and
-    ``seed`` (its keys) — change no compiled code."""
+    ``l0_coefficient`` and ``k`` (arrays fed to the program; only the largest k sizes the top-k selection),
+    ``jumprelu_initial_threshold`` (an array too: it is derived from the data) and ``seed`` (its keys) — change no
+    compiled code."""
     return ProgramKey(
         config.arch,
         config.n_inputs,
@@ -120,7 +123,6 @@ def compile_key(config: SAEConfig) -> ProgramKey:
         config.dead_window,
         config.resampling,
         config.jumprelu_bandwidth,
-        config.jumprelu_initial_threshold,
         config.tied,
         config.learning_rate,
         config.schedule,
@@ -133,7 +135,9 @@ def compile_key(config: SAEConfig) -> ProgramKey:
 def static_config(config: SAEConfig) -> SAEConfig:
     """The one-instance config the compiled code is built from: the per-instance penalties and the seed reset
     (k to the largest), so configs with the same :func:`compile_key` give the same one."""
-    return config.replace(n_instances=1, seed=0, l1_coefficient=0.0, l0_coefficient=0.0, k=config.k_max)
+    return config.replace(
+        n_instances=1, seed=0, l1_coefficient=0.0, l0_coefficient=0.0, k=config.k_max, jumprelu_initial_threshold=1.0
+    )
 
 
 def make_optimizer(config: SAEConfig) -> optax.GradientTransformation:
@@ -161,6 +165,7 @@ def _resample(
     x: jax.Array,
     sample_error: jax.Array,
     key: jax.Array,
+    initial_threshold: jax.Array,
     target: jax.Array | None = None,
 ) -> tuple[dict, Any]:
     """Re-initialise dead latents: decoder row = a unit direction (random, or an input x − b_dec drawn with
@@ -190,7 +195,7 @@ def _resample(
         "b_enc": jnp.zeros(config.n_latents),
         "r_mag": jnp.zeros(config.n_latents),
         "b_mag": jnp.zeros(config.n_latents),
-        "log_threshold": jnp.full(config.n_latents, jnp.log(config.jumprelu_initial_threshold)),
+        "log_threshold": jnp.full(config.n_latents, jnp.log(initial_threshold)),
     }
     if "W_dec" in params:
         replacement["W_dec"] = (
@@ -229,8 +234,8 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
     optimizer = make_optimizer(static)
     resample_until = static.steps // 2
 
-    def init_copy(init_key):
-        params = arch.init(init_key)
+    def init_copy(init_key, inputs):
+        params = arch.init(init_key, inputs[1])
         return SAEState(params, optimizer.init(params), jnp.zeros((static.n_latents,), jnp.int32))
 
     def step_copy(state, inputs, step):
@@ -256,7 +261,17 @@ def _build_program(config: SAEConfig, sampler: str, options: tuple, chunk_steps:
             params, opt_state, since = jax.lax.cond(
                 due,
                 lambda p, o, s: (
-                    *_resample(static, p, o, now_dead, x, aux["sample_error"], key_resample, target),
+                    *_resample(
+                        static,
+                        p,
+                        o,
+                        now_dead,
+                        x,
+                        aux["sample_error"],
+                        key_resample,
+                        hyper["jumprelu_initial_threshold"],
+                        target,
+                    ),
                     jnp.where(now_dead, 0, s),
                 ),
                 lambda p, o, s: (p, o, s),
