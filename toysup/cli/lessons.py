@@ -12,6 +12,7 @@ DEFAULT_OUT = "toysup-out/lessons"
 DEFAULT_SOLUTIONS_OUT = "toysup-out/lessons-solutions"
 DEFAULT_PACK = "toysup-out/toysup-lessons.zip"
 DEFAULT_PACK_SOLUTIONS = "toysup-out/toysup-lessons-solutions.zip"
+WAIT_POLL_S = 0.5  # lessons open: how often the wait for JupyterLab returns to Python, where Ctrl-C is handled
 
 
 def _out(args: argparse.Namespace) -> str:
@@ -74,7 +75,13 @@ def cmd_open(args: argparse.Namespace) -> int:
     print(f"opening {out / notebook} in JupyterLab (Ctrl-C stops it)", flush=True)
     server = subprocess.Popen(command, cwd=out)
     try:
-        return server.wait()
+        # A timed wait, again and again: a blocking one can miss Ctrl-C for good, when the kernel delivers SIGINT to
+        # another of this process's threads (JAX starts some) and the main thread's waitpid is never interrupted.
+        while True:
+            try:
+                return server.wait(timeout=WAIT_POLL_S)
+            except subprocess.TimeoutExpired:
+                continue
     except KeyboardInterrupt:
         server.terminate()  # JupyterLab stops on SIGTERM, shutting its kernels down first
         try:
