@@ -51,14 +51,14 @@ def experiment(quick: bool) -> dict[str, Any]:
     models."""
     abs_config = transcoders.SPARSE_ABS.replace(n_instances=1 if quick else 4)
     if quick:
-        abs_config = abs_config.replace(steps=1500, batch_size=1024, warmup_steps=150)
+        abs_config = abs_config.replace(steps=500, batch_size=512, warmup_steps=50)
     steer_config = ToyConfig(
         n_features=5,
         n_hidden=2,
         model="relu_output",
         n_instances=2,
         feature_probability=STEERING_PROBABILITIES,
-        steps=1000 if quick else 4000,
+        steps=300 if quick else 4000,
         batch_size=1024,
         learning_rate=1e-2,
         schedule="cosine",
@@ -67,7 +67,7 @@ def experiment(quick: bool) -> dict[str, Any]:
     return {
         "abs": abs_config,
         "arch": "relu",
-        "transcoder_steps": 1000 if quick else 3000,
+        "transcoder_steps": 300 if quick else 3000,
         "threshold": transcoders.CIRCUIT_THRESHOLD,
         "samples": 512 if quick else transcoders.TRACE_SAMPLES,
         "steering": steer_config,
