@@ -14,6 +14,15 @@ import pytest
 from toysup import engine, interrupts
 
 
+@pytest.fixture(autouse=True)
+def python_handles_ctrl_c():
+    """Each test runs as a user's program does, where Ctrl-C raises ``KeyboardInterrupt``: a test runner's worker
+    (pytest-xdist's) may ignore SIGINT, and toysup leaves an ignored SIGINT alone."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def counter_program(steps: int, chunk_steps: int) -> engine.Program:
     """Each copy adds its input to a running total every step and logs the total after the step."""
 
