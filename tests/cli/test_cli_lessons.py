@@ -151,6 +151,9 @@ def test_open_starts_jupyterlab_at_the_lesson(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As in a terminal, Ctrl-C reaches toysup: a test run started as a background job without job control
+        # would otherwise hand its children SIGINT ignored (then only SIGKILL stops the command).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     name = f"{LESSON_1.stem}.ipynb"
     request = urllib.request.Request(
