@@ -30,18 +30,7 @@ KEY = "circuits"
 # leaves a few outputs dead, and a TopK transcoder with derived settings (3,000 steps) explains 0.83 of its output
 # variance with a pruned graph that is the model's own exactly (edge F1 1.0; 0.82 against the task's identity).
 # ``transcoders.SPARSE_ABS`` is the library's larger recipe of the same model (too long to retrain as a control moves).
-RECIPE = toysup.ToyConfig(
-    n_features=20,
-    n_hidden=10,
-    model="abs",
-    feature_probability=0.05,
-    steps=3000,
-    batch_size=512,
-    learning_rate=1e-2,
-    schedule="cosine",
-    warmup_steps=300,
-    seed=0,
-)
+RECIPE = transcoders.SPARSE_ABS.replace(n_hidden=10, steps=3000, batch_size=512, learning_rate=1e-2)
 KINDS = ("abs", "relu_output")
 ARCHITECTURES = ("topk", "jumprelu", "relu")
 ARCH_NAMES = {"topk": "TopK", "jumprelu": "JumpReLU", "relu": "ReLU (L1)"}
@@ -333,30 +322,26 @@ def graph_tables(graph: attribution.AttributionGraph, run: dict, x: np.ndarray |
         nodes.append(node(2, output_rows[k], f"y{k}", float(model), what, about, kept))
     latent_row = {int(j): latent_rows[row] for row, j in enumerate(latents)}
     edges = []
-    for i, j in zip(*np.nonzero(graph.input_latent_kept)):
-        if int(j) in latent_row:
+    layers = (  # (kept, mean, weight, source name and row, target name and row) of each layer's edges
+        (graph.input_latent_kept, graph.input_latent_mean, graph.input_latent_weight,
+         lambda i: (f"x{i}", input_rows[i]), lambda j: (f"L{j}", latent_row.get(int(j)))),
+        (graph.latent_output_kept, graph.latent_output_mean, graph.latent_output_weight,
+         lambda j: (f"L{j}", latent_row.get(int(j))), lambda k: (f"y{k}", output_rows[k])),
+    )  # fmt: skip
+    for layer, (kept, mean, weight, source_of, target_of) in enumerate(layers):
+        for a, b in zip(*np.nonzero(kept)):
+            (source, source_row), (target, target_row) = source_of(a), target_of(b)
+            if source_row is None or target_row is None:  # a latent that is not shown
+                continue
             edges.append(
                 {
-                    "layer": 0,
-                    "source": f"x{i}",
-                    "target": f"L{j}",
-                    "source_row": input_rows[i],
-                    "target_row": latent_row[int(j)],
-                    "effect": float(graph.input_latent_mean[i, j]),
-                    "weight": float(graph.input_latent_weight[i, j]),
-                }
-            )
-    for j, k in zip(*np.nonzero(graph.latent_output_kept)):
-        if int(j) in latent_row:
-            edges.append(
-                {
-                    "layer": 1,
-                    "source": f"L{j}",
-                    "target": f"y{k}",
-                    "source_row": latent_row[int(j)],
-                    "target_row": output_rows[k],
-                    "effect": float(graph.latent_output_mean[j, k]),
-                    "weight": float(graph.latent_output_weight[j, k]),
+                    "layer": layer,
+                    "source": source,
+                    "target": target,
+                    "source_row": source_row,
+                    "target_row": target_row,
+                    "effect": float(mean[a, b]),
+                    "weight": float(weight[a, b]),
                 }
             )
     columns = ["layer", "source", "target", "source_row", "target_row", "effect", "weight"]
